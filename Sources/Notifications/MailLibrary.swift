@@ -1,0 +1,10 @@
+import CCurl
+
+/// Facts about the libcurl used for SMTP delivery.
+public enum MailLibrary {
+    /// libcurl's version string, e.g. "7.88.1".
+    public static var curlVersion: String {
+        guard let info = curl_version_info(CURLVERSION_NOW), let version = info.pointee.version else { return "unknown" }
+        return String(cString: version)
+    }
+}
