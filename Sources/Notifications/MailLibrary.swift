@@ -4,7 +4,7 @@ import CCurl
 public enum MailLibrary {
     /// libcurl's version string, e.g. "7.88.1".
     public static var curlVersion: String {
-        guard let info = curl_version_info(CURLVERSION_NOW), let version = info.pointee.version else { return "unknown" }
+        guard let info = vp_curl_version_info(), let version = info.pointee.version else { return "unknown" }
         return String(cString: version)
     }
 }
