@@ -1,0 +1,99 @@
+import Foundation
+
+/// A file that passed bronze validation.
+public struct ValidatedFile: Sendable, Codable, Equatable {
+    /// The path as the request or command line gave it.
+    public var requestedPath: String
+    /// The real path after resolving symlinks: the file actually read.
+    public var resolvedPath: String
+    public var sizeBytes: Int64
+    public var modifiedAt: Date
+    /// The file name people know the video by.
+    public var originalName: String { (requestedPath as NSString).lastPathComponent }
+}
+
+/// Bronze step (a): the path is allowed, and names a readable regular file of sane size.
+public struct FileValidator: Sendable {
+    /// Real paths of the allowed roots; requests must resolve inside one of them.
+    public var allowedRoots: [String]
+    public var maxFileBytes: Int64
+
+    public init(allowedRoots: [String], maxFileBytes: Int64) {
+        // Roots are compared by real path so a root that is itself a symlink still works.
+        self.allowedRoots = allowedRoots.map { Self.realPath($0) ?? URL(fileURLWithPath: $0).standardizedFileURL.path }
+        self.maxFileBytes = maxFileBytes
+    }
+
+    /// Validates `path`. `confined` is true for requests from the inbox or Kafka, false for
+    /// files named on the command line, which are the user's explicit choice.
+    public func validate(path: String, confined: Bool) throws(IngestError) -> ValidatedFile {
+        guard !path.isEmpty, !path.contains("\0") else {
+            throw IngestError(.invalidRequest, path: path, "the path is empty or contains a NUL byte")
+        }
+        if confined {
+            try checkConfinement(path)
+        }
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+
+        var link = stat()
+        guard lstat(absolute, &link) == 0 else {
+            throw IngestError(.fileNotFound, path: path, "no such file", hint: "check the path; the file may have been moved or deleted")
+        }
+        var info = stat()
+        guard stat(absolute, &info) == 0, let resolved = Self.realPath(absolute) else {
+            throw IngestError(.fileNotFound, path: path, "the symlink points to a file that does not exist")
+        }
+        if confined, !isInsideAllowedRoots(resolved) {
+            throw IngestError(.symlinkEscape, path: path, "resolves through a symlink to \(resolved), outside the allowed roots",
+                              hint: "copy the file into an allowed root instead of linking to it")
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw IngestError(.notRegularFile, path: path, "is a directory, not a video file", hint: "name the video files inside it")
+        case S_IFIFO: throw IngestError(.notRegularFile, path: path, "is a FIFO (named pipe); only regular files are ingested")
+        case S_IFCHR, S_IFBLK: throw IngestError(.notRegularFile, path: path, "is a device; only regular files are ingested")
+        case S_IFSOCK: throw IngestError(.notRegularFile, path: path, "is a socket; only regular files are ingested")
+        default: throw IngestError(.notRegularFile, path: path, "is not a regular file")
+        }
+        guard access(resolved, R_OK) == 0 else {
+            throw IngestError(.notReadable, path: path, "cannot be read by this process (uid \(getuid()))", hint: "fix the file's permissions")
+        }
+        let size = Int64(info.st_size)
+        guard size > 0 else {
+            throw IngestError(.emptyFile, path: path, "is empty (0 bytes)", hint: "the upload or copy probably failed: send the file again")
+        }
+        guard size <= maxFileBytes else {
+            throw IngestError(.fileTooLarge, path: path, "is \(size) bytes, over the \(maxFileBytes)-byte limit (VIDPIPE_MAX_FILE_BYTES)")
+        }
+        let modified = Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
+        return ValidatedFile(requestedPath: path, resolvedPath: resolved, sizeBytes: size, modifiedAt: modified)
+    }
+
+    /// Lexical checks that need no file system: absolute, no `..`, under a root.
+    private func checkConfinement(_ path: String) throws(IngestError) {
+        guard path.hasPrefix("/") else {
+            throw IngestError(.invalidRequest, path: path, "request paths must be absolute")
+        }
+        if path.split(separator: "/").contains("..") {
+            throw IngestError(.pathTraversal, path: path, "contains a \"..\" component; request paths may not climb out of their folder")
+        }
+        let lexical = URL(fileURLWithPath: path).standardizedFileURL.path
+        // Compare against the roots both as given and as resolved, so a root reached
+        // through a symlinked parent (e.g. /tmp on some systems) still matches.
+        let resolvedParent = Self.realPath((lexical as NSString).deletingLastPathComponent).map { $0 + "/" + (lexical as NSString).lastPathComponent }
+        guard isInsideAllowedRoots(lexical) || resolvedParent.map(isInsideAllowedRoots) == true else {
+            throw IngestError(.outsideAllowedRoots, path: path, "is outside the allowed roots (\(allowedRoots.joined(separator: ", ")))",
+                              hint: "move the file under an allowed root or extend VIDPIPE_ALLOWED_ROOTS")
+        }
+    }
+
+    private func isInsideAllowedRoots(_ path: String) -> Bool {
+        allowedRoots.contains { root in path == root || path.hasPrefix(root.hasSuffix("/") ? root : root + "/") }
+    }
+
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+}

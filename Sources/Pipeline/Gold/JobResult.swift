@@ -1,0 +1,125 @@
+import Catalog
+import Foundation
+import Media
+import Notifications
+import Scheduler
+
+/// Everything gold records about one job, good or bad, and the mail it sends.
+public struct JobResult: Sendable {
+    public var job: JobRecord
+    public var video: VideoRecord?
+    public var streams: [StreamRecord]
+    public var findings: [QCFindingRecord]
+    public var emails: [EmailMessage]
+
+    /// The result of a job whose bronze and silver tasks all succeeded.
+    static func accepted(ticket: JobTicket, file: ValidatedFile, sidecar: Sidecar?, hash: ContentHash, probe: ProbeReport,
+                         staged: StagedObject, policy: PolicyVerdict, context: JobContext) throws -> JobResult {
+        let videoID = UUID().uuidString.lowercased()
+        let now = Date()
+        let probeJSON = String(decoding: try JSONEncoder.vidpipeCompact.encode(probe), as: UTF8.self)
+        let video = VideoRecord(
+            id: videoID, contentSHA256: hash.hex, originalName: file.originalName, sourcePath: file.requestedPath,
+            bronzePath: staged.sourcePath, sizeBytes: file.sizeBytes, container: probe.container.formatName,
+            durationSeconds: probe.container.durationSeconds, bitRate: probe.container.bitRate,
+            width: probe.primaryVideo?.width, height: probe.primaryVideo?.height,
+            videoCodec: probe.primaryVideo?.codecName, audioCodec: probe.primaryAudio?.codecName,
+            probeJSON: probeJSON, sidecarJSON: sidecar?.json, firstSeenAt: now)
+        let streams = try probe.streams.map { stream in
+            StreamRecord(
+                videoID: videoID, index: stream.index, kind: stream.kind.rawValue, codec: stream.codecName, profile: stream.profile,
+                width: stream.width, height: stream.height, frameRate: stream.averageFrameRate?.value,
+                pixelFormat: stream.pixelFormat, sampleRate: stream.sampleRate, channels: stream.channels,
+                channelLayout: stream.channelLayout, bitRate: stream.bitRate, language: stream.language,
+                rotationDegrees: stream.rotationDegrees,
+                detailJSON: String(decoding: try JSONEncoder.vidpipeCompact.encode(stream), as: UTF8.self))
+        }
+        let verdict = policy.verdict
+        let job = JobRecord(
+            id: ticket.id, requestID: ticket.request.requestID, origin: ticket.origin.rawValue, sourcePath: ticket.request.path,
+            state: verdict == .fail ? .rejected : .succeeded, verdict: verdict.rawValue,
+            errorCode: verdict == .fail ? IngestError.Code.policyRejected.rawValue : nil,
+            errorMessage: verdict == .fail ? policy.findings.filter { $0.severity == .fail }.map(\.message).joined(separator: "; ") : nil,
+            videoID: videoID, duplicateOf: nil, createdAt: ticket.createdAt, startedAt: ticket.createdAt, finishedAt: now,
+            logPath: ticket.log.path)
+        let findings = policy.findings.map { finding in
+            QCFindingRecord(jobID: ticket.id, videoID: videoID, kind: finding.rule, severity: finding.severity.rawValue,
+                            message: finding.message, startSeconds: nil, endSeconds: nil)
+        }
+        var result = JobResult(job: job, video: video, streams: streams, findings: findings, emails: [])
+        let composer = NotificationComposer(configuration: context.configuration)
+        result.emails = try composer.messages(for: result, ticket: ticket, probe: probe,
+                                              missingSidecar: sidecar == nil && context.configuration.missingSidecar == .notify)
+        return result
+    }
+
+    /// The result of a job that stopped before gold: rejected input, a failure, or a duplicate.
+    static func stopped(ticket: JobTicket, by run: DAGRunResult, context: JobContext) async throws -> JobResult {
+        let now = Date()
+        var job = JobRecord(
+            id: ticket.id, requestID: ticket.request.requestID, origin: ticket.origin.rawValue, sourcePath: ticket.request.path,
+            state: .failed, verdict: nil, errorCode: nil, errorMessage: nil, videoID: nil, duplicateOf: nil,
+            createdAt: ticket.createdAt, startedAt: ticket.createdAt, finishedAt: now, logPath: ticket.log.path)
+        var findings: [QCFindingRecord] = []
+        if let failure = run.failures.first {
+            let (code, message) = IngestError.describe(failure.error)
+            // Bad input is rejected; transient trouble that outlived its retries is a failure.
+            job.state = (failure.error as? IngestError).map { !$0.isRetryable } == true ? .rejected : .failed
+            job.verdict = Verdict.fail.rawValue
+            job.errorCode = code
+            job.errorMessage = message
+            findings.append(QCFindingRecord(jobID: ticket.id, videoID: nil, kind: "ingest.\(code)", severity: Verdict.fail.rawValue,
+                                            message: message, startSeconds: nil, endSeconds: nil))
+        } else if run.skipReason != nil, let hash = run.values[JobArtifacts.hash],
+                  let original = try await context.catalog.video(contentSHA256: hash.hex) {
+            job.state = .duplicate
+            job.duplicateOf = original.id
+            job.errorMessage = "same content (sha256 \(hash.hex)) as video \(original.id), first ingested from \(original.sourcePath)"
+        } else {
+            job.errorCode = IngestError.Code.internalError.rawValue
+            job.errorMessage = run.wasCancelled ? "the job was cancelled before it finished" : (run.skipReason ?? "the job stopped without a reason")
+        }
+        var result = JobResult(job: job, video: nil, streams: [], findings: findings, emails: [])
+        if job.state != .duplicate {
+            result.emails = try NotificationComposer(configuration: context.configuration)
+                .messages(for: result, ticket: ticket, probe: run.values[JobArtifacts.probe], missingSidecar: false)
+        }
+        return result
+    }
+
+    /// Gold's one transaction: video, streams, job, task runs so far, findings and the
+    /// pending notifications (a transactional outbox: mail is only sent for what is recorded).
+    func commit(to catalog: any Catalog, taskRuns: [TaskRunRecord]) async throws -> CommittedJob {
+        let notifications = emails.map { email in
+            NotificationRecord(
+                id: email.messageID, jobID: job.id, kind: email.headers.first { $0.name == NotificationComposer.kindHeader }?.value ?? "ready",
+                recipient: email.to.map(\.address).joined(separator: ", "), subject: email.subject,
+                state: "pending", path: nil, createdAt: Date(), sentAt: nil)
+        }
+        try await catalog.commit(GoldBatch(video: video, streams: streams, job: job, taskRuns: taskRuns,
+                                           findings: findings, notifications: notifications))
+        return CommittedJob(taskRunsRecorded: taskRuns.count, notificationIDs: notifications.map(\.id))
+    }
+
+    /// Sends the committed notifications and marks each sent.
+    func deliver(_ committed: CommittedJob, via mailer: any MailTransport, catalog: any Catalog) async throws -> DeliveryReport {
+        var delivered: [MailDelivery] = []
+        for email in emails where committed.notificationIDs.contains(email.messageID) {
+            let delivery = try await mailer.send(email)
+            try await catalog.markNotificationSent(id: email.messageID, at: Date(), path: delivery.destination)
+            delivered.append(delivery)
+        }
+        return DeliveryReport(deliveries: delivered)
+    }
+}
+
+/// What the gold commit wrote.
+public struct CommittedJob: Sendable {
+    public var taskRunsRecorded: Int
+    public var notificationIDs: [String]
+}
+
+/// Where each notification went (an `.eml` path in embedded mode).
+public struct DeliveryReport: Sendable {
+    public var deliveries: [MailDelivery]
+}

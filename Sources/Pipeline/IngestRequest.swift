@@ -1,0 +1,160 @@
+import Foundation
+
+/// A request to ingest one video file: what `vidpipe produce` writes to the inbox (and,
+/// in service mode, to Kafka). Documented in README "Request format".
+public struct IngestRequest: Codable, Sendable, Equatable {
+    /// The payload layout this build reads and writes.
+    public static let currentSchemaVersion = 1
+    /// Largest request file or message accepted, so one bad sender cannot exhaust memory.
+    public static let maximumEncodedBytes = 1 << 20
+
+    public var schemaVersion: Int
+    /// Unique per request; redeliveries of one request share it.
+    public var requestID: String
+    /// Absolute path of the video, inside the daemon's allowed roots.
+    public var path: String
+    /// Who to tell, in addition to `EMAIL_RECEIVER`.
+    public var email: String?
+    public var title: String?
+    /// Free-form metadata, stored with the video like a sidecar.
+    public var metadata: JSONValue?
+    public var submittedAt: Date
+
+    public init(path: String, requestID: String = UUID().uuidString.lowercased(), email: String? = nil, title: String? = nil,
+                metadata: JSONValue? = nil, submittedAt: Date = Date()) {
+        self.schemaVersion = Self.currentSchemaVersion
+        self.requestID = requestID
+        self.path = path
+        self.email = email
+        self.title = title
+        self.metadata = metadata
+        self.submittedAt = submittedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", requestID = "request_id", path, email, title, metadata
+        case submittedAt = "submitted_at"
+    }
+
+    /// Decodes and checks a request, with an error that says which part is wrong.
+    public static func decode(_ data: Data, origin: String) throws(IngestError) -> IngestRequest {
+        guard data.count <= maximumEncodedBytes else {
+            throw IngestError(.invalidRequest, path: origin, "request is \(data.count) bytes; the limit is \(maximumEncodedBytes)")
+        }
+        guard String(data: data, encoding: .utf8) != nil else {
+            throw IngestError(.invalidRequest, path: origin, "request is not UTF-8 text")
+        }
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: data) } catch {
+            throw IngestError(.invalidRequest, path: origin, "request is not valid JSON: \(Self.reason(error))")
+        }
+        guard let fields = object as? [String: Any] else {
+            throw IngestError(.invalidRequest, path: origin, "request must be a JSON object, found \(type(of: object))")
+        }
+        guard let version = fields["schema_version"] as? Int else {
+            throw IngestError(.invalidRequest, path: origin, "request has no integer \"schema_version\"")
+        }
+        guard version == currentSchemaVersion else {
+            throw IngestError(.invalidRequest, path: origin, "unknown schema_version \(version); this build reads \(currentSchemaVersion)",
+                              hint: "upgrade vidpipe or send schema_version \(currentSchemaVersion)")
+        }
+        let request: IngestRequest
+        do { request = try JSONDecoder.vidpipe.decode(IngestRequest.self, from: data) } catch {
+            throw IngestError(.invalidRequest, path: origin, "request fields are wrong: \(Self.reason(error))")
+        }
+        try request.validate(origin: origin)
+        return request
+    }
+
+    /// Checks what a decoder cannot: non-empty id, absolute path, a plausible address.
+    public func validate(origin: String) throws(IngestError) {
+        guard !requestID.isEmpty, requestID.count <= 200 else {
+            throw IngestError(.invalidRequest, path: origin, "request_id must be 1–200 characters")
+        }
+        guard path.hasPrefix("/"), !path.contains("\0") else {
+            throw IngestError(.invalidRequest, path: origin, "path must be absolute, got \"\(path)\"")
+        }
+        if let email, !EmailAddressFormat.isPlausible(email) {
+            throw IngestError(.invalidRequest, path: origin, "email \"\(email)\" is not an address")
+        }
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, _): "missing field \"\(key.stringValue)\""
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            "field \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\": \(context.debugDescription)"
+        case DecodingError.dataCorrupted(let context):
+            context.codingPath.isEmpty ? context.debugDescription
+                : "field \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\": \(context.debugDescription)"
+        default: (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
+        }
+    }
+}
+
+/// A minimal address check: one `@`, something either side, no spaces or angle brackets.
+enum EmailAddressFormat {
+    static func isPlausible(_ address: String) -> Bool {
+        let parts = address.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty
+            && !address.contains(where: { $0.isWhitespace || "<>\",;".contains($0) })
+    }
+}
+
+/// Any JSON value, for free-form metadata.
+public enum JSONValue: Codable, Sendable, Equatable {
+    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null }
+        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
+        else if let value = try? container.decode(Double.self) { self = .number(value) }
+        else if let value = try? container.decode(String.self) { self = .string(value) }
+        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
+        else { self = .object(try container.decode([String: JSONValue].self)) }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+
+    /// Compact JSON text with sorted keys, for storage.
+    public var jsonText: String {
+        (try? String(decoding: JSONEncoder.vidpipeCompact.encode(self), as: UTF8.self)) ?? "null"
+    }
+}
+
+extension JSONEncoder {
+    /// Pretty, sorted, ISO-8601 dates: the layout of every JSON file vidpipe writes.
+    static var vidpipe: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+
+    /// One line, sorted keys: job logs and catalog JSON columns.
+    static var vidpipeCompact: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+}
+
+extension JSONDecoder {
+    static var vidpipe: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}

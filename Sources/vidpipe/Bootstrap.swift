@@ -1,0 +1,64 @@
+import ArgumentParser
+import Catalog
+import Foundation
+import Logging
+import Notifications
+import Pipeline
+
+/// What every command that touches the lake needs: configuration, logging, catalog.
+struct Bootstrap {
+    let configuration: VidpipeConfiguration
+    let logger: Logger
+
+    /// Loads the configuration and sets up logging; a bad value exits with status 2.
+    /// `consoleLevel` is what reaches stderr; the log file always gets the configured level.
+    init(consoleLevel: Logger.Level? = nil) throws {
+        do {
+            configuration = try VidpipeConfiguration.load()
+        } catch {
+            FileHandle.standardError.write(Data("vidpipe: \(error)\n".utf8))
+            throw ExitStatus.usage
+        }
+        if configuration.postgresURI != nil {
+            FileHandle.standardError.write(Data("vidpipe: PG_CONN_URI is set, but this build has only the embedded SQLite catalog; unset PG_CONN_URI\n".utf8))
+            throw ExitStatus.usage
+        }
+        let fileLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        let console = consoleLevel ?? fileLevel
+        let logFile = configuration.layout.logs + "/vidpipe.log"
+        try? FileManager.default.createDirectory(atPath: configuration.layout.logs, withIntermediateDirectories: true)
+        LoggingSystem.bootstrap { label in
+            var stderrHandler = StreamLogHandler.standardError(label: label)
+            stderrHandler.logLevel = console
+            var handlers: [any LogHandler] = [stderrHandler]
+            if let fileHandler = FileLogHandler(label: label, path: logFile) {
+                var fileHandler = fileHandler
+                fileHandler.logLevel = fileLevel
+                handlers.append(fileHandler)
+            }
+            return MultiplexLogHandler(handlers)
+        }
+        var logger = Logger(label: "vidpipe")
+        logger.logLevel = min(fileLevel, console)
+        self.logger = logger
+    }
+
+    /// Opens (and migrates) the catalog.
+    func openCatalog() async throws -> SQLiteCatalog {
+        do {
+            let catalog = try await SQLiteCatalog(path: configuration.layout.catalog)
+            try await catalog.migrate()
+            return catalog
+        } catch {
+            FileHandle.standardError.write(Data("vidpipe: cannot open the catalog at \(configuration.layout.catalog): \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    /// A job runner over the embedded catalog and the `.eml` outbox.
+    func makeRunner(catalog: any Catalog) throws -> JobRunner {
+        let context = JobContext(configuration: configuration, catalog: catalog,
+                                 mailer: OutboxMailer(directory: configuration.layout.outbox), logger: logger)
+        return try JobRunner(context: context)
+    }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+
+/// `vidpipe process FILE...`: the whole job DAG on local files, no servers needed.
+struct ProcessCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "process",
+        abstract: "Run the whole pipeline on local video files and print a summary.",
+        discussion: "Exit status: 0 when every file is accepted (passed, warned or already known), 1 when some are rejected or failed, 2 on a usage or configuration error."
+    )
+
+    @Argument(help: "Video files to process.")
+    var files: [String]
+
+    @Flag(help: "Print a machine-readable JSON report instead of the table.")
+    var json = false
+
+    @Option(help: "Recipient of this batch's notifications, in addition to EMAIL_RECEIVER.")
+    var email: String?
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("name at least one video file") }
+    }
+
+    func run() async throws {
+        let bootstrap = try Bootstrap(consoleLevel: .warning)
+        let catalog = try await bootstrap.openCatalog()
+        let runner = try bootstrap.makeRunner(catalog: catalog)
+        let cwd = FileManager.default.currentDirectoryPath
+        let requests = files.map { file in
+            IngestRequest(path: file.hasPrefix("/") ? file : URL(fileURLWithPath: cwd + "/" + file).standardizedFileURL.path, email: email)
+        }
+        let progress = ProgressLine(total: requests.count)
+        let outcomes = await runner.run(requests, origin: .cli) { progress.advance(with: $0) }
+        progress.finish()
+        try? await catalog.close()
+
+        if json {
+            let report = ProcessReport(outcomes: outcomes, layout: bootstrap.configuration.layout)
+            print(String(decoding: try JSONEncoder.report.encode(report), as: UTF8.self))
+        } else {
+            print(SummaryTable.render(outcomes))
+            let layout = bootstrap.configuration.layout
+            print("""
+
+            \(outcomes.filter(\.isAccepted).count) accepted, \(outcomes.filter { !$0.isAccepted }.count) rejected or failed, of \(outcomes.count)
+            catalog   \(layout.catalog)   (vidpipe status)
+            bronze    \(layout.bronze)
+            job logs  \(layout.logs)
+            mail      \(layout.outbox)
+            """)
+        }
+        if outcomes.contains(where: { !$0.isAccepted }) { throw ExitStatus.someRejected }
+    }
+}
+
+/// The `--json` report of `vidpipe process`.
+struct ProcessReport: Encodable {
+    var accepted: Int
+    var rejected: Int
+    var jobs: [JobOutcome]
+    var catalog: String
+    var outbox: String
+
+    init(outcomes: [JobOutcome], layout: DatalakeLayout) {
+        accepted = outcomes.filter(\.isAccepted).count
+        rejected = outcomes.count - accepted
+        jobs = outcomes
+        catalog = layout.catalog
+        outbox = layout.outbox
+    }
+}
+
+extension JSONEncoder {
+    static var report: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+}
