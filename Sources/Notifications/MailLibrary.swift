@@ -4,7 +4,8 @@ import CCurl
 public enum MailLibrary {
     /// libcurl's version string, e.g. "7.88.1".
     public static var curlVersion: String {
-        guard let info = curl_version_info(CURLVERSION_NOW), let version = info.pointee.version else { return "unknown" }
+        // CURLVERSION_NOW is a macro the importer cannot see; ELEVENTH is its value in curl 7.88's header.
+        guard let info = curl_version_info(CURLVERSION_ELEVENTH), let version = info.pointee.version else { return "unknown" }
         return String(cString: version)
     }
 }
