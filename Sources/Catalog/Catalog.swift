@@ -1,0 +1,34 @@
+/// The gold layer's record of videos, jobs and what happened in them.
+///
+/// Implementations never delete or overwrite what they store: a committed job is final,
+/// and a video row is written once per content hash.
+public protocol Catalog: Sendable {
+    /// Applies the migrations this build knows that the store has not seen yet. Idempotent;
+    /// safe to run from two processes at once.
+    func migrate() async throws
+    func video(contentSHA256: String) async throws -> VideoRecord?
+    func video(id: String) async throws -> VideoRecord?
+    /// Records a job and everything it produced in one transaction.
+    ///
+    /// Re-committing a job id that is already stored changes nothing (a redelivered batch).
+    /// A batch whose `job.requestID` already belongs to another job throws
+    /// ``CatalogError/Code/duplicateRequest`` and changes nothing.
+    func commit(_ batch: GoldBatch) async throws
+    func job(id: String) async throws -> JobRecord?
+    /// The job recorded for a caller's request id, so a redelivered request can be answered
+    /// without running the pipeline again.
+    func job(requestID: String) async throws -> JobRecord?
+    /// Jobs for a source path, newest first.
+    func jobs(sourcePath: String) async throws -> [JobRecord]
+    /// The newest jobs, newest first.
+    func recentJobs(limit: Int) async throws -> [JobRecord]
+    /// Task runs of a job, in order of task name and attempt.
+    func taskRuns(jobID: String) async throws -> [TaskRunRecord]
+    /// Findings of a job, in the order they were committed.
+    func findings(jobID: String) async throws -> [QCFindingRecord]
+    /// Streams of a video, by stream index.
+    func streams(videoID: String) async throws -> [StreamRecord]
+    /// Notifications of a job, oldest first.
+    func notifications(jobID: String) async throws -> [NotificationRecord]
+    func close() async throws
+}

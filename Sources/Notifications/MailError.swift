@@ -1,0 +1,34 @@
+/// An error from building or delivering an email, with a code to branch on and whether trying
+/// again may help.
+public struct MailError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, as an extensible set of codes.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private let name: String
+        private init(_ name: String) { self.name = name }
+        public var description: String { name }
+
+        /// An address is not a plain ASCII `local@domain`.
+        public static let invalidAddress = Code("invalidAddress")
+        /// A message field would make an invalid or ambiguous message (e.g. a line break in a header).
+        public static let invalidMessage = Code("invalidMessage")
+        /// The outbox folder or file could not be written.
+        public static let outboxWriteFailed = Code("outboxWriteFailed")
+    }
+
+    public var code: Code
+    public var message: String
+    /// True when the same call may succeed later (e.g. a full disk).
+    public var isRetryable: Bool
+    public var file: String
+    public var line: Int
+
+    public init(_ code: Code, _ message: String, isRetryable: Bool = false, file: String = #fileID, line: Int = #line) {
+        self.code = code
+        self.message = message
+        self.isRetryable = isRetryable
+        self.file = file
+        self.line = line
+    }
+
+    public var description: String { "MailError.\(code): \(message) (\(file):\(line))" }
+}
