@@ -30,5 +30,10 @@ public protocol Catalog: Sendable {
     func streams(videoID: String) async throws -> [StreamRecord]
     /// Notifications of a job, oldest first.
     func notifications(jobID: String) async throws -> [NotificationRecord]
+    /// Records task runs that finished after their job's gold commit (the gold tasks' own
+    /// runs). A run already recorded for the same job, task and attempt is replaced.
+    func recordTaskRuns(_ runs: [TaskRunRecord]) async throws
+    /// Marks a pending notification delivered; `path` is where it went (an `.eml` file).
+    func markNotificationSent(id: String, at: Date, path: String?) async throws
     func close() async throws
 }

@@ -187,6 +187,40 @@ public actor SQLiteCatalog: Catalog {
         }
     }
 
+    public func recordTaskRuns(_ runs: [TaskRunRecord]) async throws {
+        guard !runs.isEmpty else { return }
+        try await exclusively { connection in
+            try await transaction(connection) {
+                for run in runs {
+                    try await self.run(
+                        connection,
+                        """
+                        INSERT INTO task_runs (job_id, task, attempt, state, started_at, finished_at, duration_ms, error)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (job_id, task, attempt) DO UPDATE SET state = excluded.state,
+                            started_at = excluded.started_at, finished_at = excluded.finished_at,
+                            duration_ms = excluded.duration_ms, error = excluded.error
+                        """,
+                        [
+                            .init(run.jobID), .init(run.task), .init(run.attempt), .init(run.state), .init(run.startedAt),
+                            .init(run.finishedAt), .init(run.durationMilliseconds), .init(run.error),
+                        ]
+                    )
+                }
+            }
+        }
+    }
+
+    public func markNotificationSent(id: String, at date: Date, path: String?) async throws {
+        try await exclusively { connection in
+            try await run(
+                connection,
+                "UPDATE notifications SET state = 'sent', sent_at = ?, path = ? WHERE id = ?",
+                [.init(date), .init(path), .init(id)]
+            )
+        }
+    }
+
     /// Closes the file. Later calls throw ``CatalogError/Code/closed``; closing twice is harmless.
     public func close() async throws {
         guard connection != nil else { return }
