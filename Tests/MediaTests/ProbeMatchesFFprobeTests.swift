@@ -1,0 +1,164 @@
+import Foundation
+import Media
+import Testing
+
+/// One kind of clip, made at test time by the ffmpeg CLI in a scratch directory.
+struct ClipVariant: Sendable, CustomTestStringConvertible {
+    var name: String
+    var fileName: String
+    /// ffmpeg argument lists run in order; the last one writes `fileName`.
+    var ffmpegRuns: [[String]]
+    var testDescription: String { name }
+}
+
+private let video = ["-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=1"]
+private let tone = ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=1"]
+private let x264 = ["-c:v", "libx264", "-preset", "ultrafast"]
+
+let clipVariants: [ClipVariant] = [
+    ClipVariant(name: "h264AacMp4", fileName: "h264_aac.mp4", ffmpegRuns: [
+        video + tone + x264 + ["-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "h264_aac.mp4"],
+    ]),
+    ClipVariant(name: "hevc10BitMkv", fileName: "hevc.mkv", ffmpegRuns: [
+        video + ["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error",
+                 "-pix_fmt", "yuv420p10le", "hevc.mkv"],
+    ]),
+    ClipVariant(name: "vp9OpusWebm", fileName: "vp9_opus.webm", ffmpegRuns: [
+        video + tone + ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "200k",
+                        "-c:a", "libopus", "vp9_opus.webm"],
+    ]),
+    ClipVariant(name: "mpeg2Mp2Ts", fileName: "mpeg2.ts", ffmpegRuns: [
+        video + tone + ["-c:v", "mpeg2video", "-c:a", "mp2", "mpeg2.ts"],
+    ]),
+    ClipVariant(name: "interlacedTopFieldFirstMpeg2Ts", fileName: "interlaced.ts", ffmpegRuns: [
+        video + ["-c:v", "mpeg2video", "-flags", "+ilme+ildct", "-top", "1", "interlaced.ts"],
+    ]),
+    ClipVariant(name: "mjpegPcmAvi", fileName: "mjpeg.avi", ffmpegRuns: [
+        video + tone + ["-c:v", "mjpeg", "-pix_fmt", "yuvj420p", "-c:a", "pcm_s16le", "-shortest", "mjpeg.avi"],
+    ]),
+    ClipVariant(name: "rotated90Mp4", fileName: "rotated.mp4", ffmpegRuns: [
+        video + x264 + ["upright.mp4"],
+        ["-i", "upright.mp4", "-c", "copy", "-metadata:s:v:0", "rotate=90", "rotated.mp4"],
+    ]),
+    ClipVariant(name: "variableFrameRateMp4", fileName: "vfr.mp4", ffmpegRuns: [
+        // 1 s at 30 fps then 1 s at 10 fps, timestamps kept as they are.
+        ["-filter_complex", "testsrc2=s=320x240:r=30:d=1[a];testsrc2=s=320x240:r=10:d=1[b];[a][b]concat=n=2:v=1:a=0"]
+            + ["-fps_mode", "vfr"] + x264 + ["vfr.mp4"],
+    ]),
+    ClipVariant(name: "audioOnlyAacM4a", fileName: "audio.m4a", ffmpegRuns: [
+        tone + ["-c:a", "aac", "audio.m4a"],
+    ]),
+    ClipVariant(name: "videoOnlyH264Mov", fileName: "video.mov", ffmpegRuns: [
+        video + x264 + ["video.mov"],
+    ]),
+    ClipVariant(name: "oddDimensions321x241Yuv444Mp4", fileName: "odd.mp4", ffmpegRuns: [
+        ["-f", "lavfi", "-i", "testsrc2=s=321x241:r=25:d=1"] + x264 + ["-pix_fmt", "yuv444p", "odd.mp4"],
+    ]),
+]
+
+/// The in-process probe against ffprobe on the same file: ffprobe is the oracle for every field.
+@Suite struct ProbeMatchesFFprobeTests {
+    @Test(arguments: clipVariants)
+    func probeAgreesWithFFprobe(_ variant: ClipVariant) throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        for run in variant.ffmpegRuns {
+            try CommandLineTool.ffmpeg(run, in: scratch.url)
+        }
+        let path = scratch.path(variant.fileName)
+        let oracle = try CommandLineTool.ffprobe(path, in: scratch.url)
+        let report = try MediaProbe.probe(path: path)
+
+        let format = oracle.format
+        #expect(report.container.formatName == format.formatName)
+        #expect(report.container.formatLongName == format.formatLongName)
+        expectSeconds(report.container.durationSeconds, format.duration, "format duration")
+        expectSeconds(report.container.startTimeSeconds, format.startTime, "format start_time")
+        #expect(report.container.sizeBytes == format.size.flatMap { Int64($0) })
+        #expect(report.container.bitRate == format.bitRate.flatMap { Int64($0) })
+        #expect(report.container.tags == (format.tags ?? [:]))
+
+        let oracleStreams = oracle.streams ?? []
+        #expect(report.streams.count == format.nbStreams)
+        #expect(report.streams.map(\.kind.rawValue) == oracleStreams.map { $0.codecType ?? "unknown" })
+        for (ours, theirs) in zip(report.streams, oracleStreams) {
+            compare(ours, theirs)
+        }
+    }
+
+    private func compare(_ ours: StreamInfo, _ theirs: FFprobeOutput.Stream) {
+        let label = "stream \(theirs.index)"
+        #expect(ours.index == theirs.index)
+        #expect(ours.codecName == theirs.codecName, "\(label) codec_name")
+        #expect(ours.codecLongName == theirs.codecLongName, "\(label) codec_long_name")
+        // ffprobe prints a number for profiles without a name; we report only names.
+        if let profile = theirs.profile, Int(profile) == nil {
+            #expect(ours.profile == profile, "\(label) profile")
+        } else {
+            #expect(ours.profile == nil, "\(label) profile")
+        }
+        #expect(ours.timeBase == theirs.timeBase.flatMap { Rational(parsing: $0) }, "\(label) time_base")
+        expectSeconds(ours.durationSeconds, theirs.duration, "\(label) duration")
+        expectSeconds(ours.startTimeSeconds, theirs.startTime, "\(label) start_time")
+        #expect(ours.bitRate == theirs.bitRate.flatMap { Int64($0) }, "\(label) bit_rate")
+        #expect(ours.frameCount == theirs.nbFrames.flatMap { Int64($0) }.flatMap { $0 > 0 ? $0 : nil }, "\(label) nb_frames")
+        #expect(ours.bitsPerRawSample == theirs.bitsPerRawSample.flatMap { Int($0) }, "\(label) bits_per_raw_sample")
+        #expect(ours.tags == (theirs.tags ?? [:]), "\(label) tags")
+        #expect(ours.language == theirs.tags?["language"], "\(label) language")
+
+        switch ours.kind {
+        case .video:
+            #expect(ours.width == theirs.width, "\(label) width")
+            #expect(ours.height == theirs.height, "\(label) height")
+            #expect(ours.pixelFormat == theirs.pixFmt, "\(label) pix_fmt")
+            #expect(ours.level == theirs.level.flatMap { $0 == -99 ? nil : $0 }, "\(label) level")
+            #expect(ours.fieldOrder == theirs.fieldOrder, "\(label) field_order")
+            #expect(ours.realFrameRate == knownRate(theirs.rFrameRate), "\(label) r_frame_rate")
+            #expect(ours.averageFrameRate == knownRate(theirs.avgFrameRate), "\(label) avg_frame_rate")
+            #expect(ours.sampleAspectRatio == theirs.sampleAspectRatio.flatMap { Rational(parsing: $0) }, "\(label) SAR")
+            #expect(ours.displayAspectRatio == theirs.displayAspectRatio.flatMap { Rational(parsing: $0) }, "\(label) DAR")
+            #expect(ours.colorRange == theirs.colorRange, "\(label) color_range")
+            #expect(ours.colorSpace == theirs.colorSpace, "\(label) color_space")
+            #expect(ours.colorTransfer == theirs.colorTransfer, "\(label) color_transfer")
+            #expect(ours.colorPrimaries == theirs.colorPrimaries, "\(label) color_primaries")
+            if let pixFmt = theirs.pixFmt {
+                // ffprobe has no bit-depth field; the pixel format name carries it.
+                let expectedDepth = pixFmt.contains("10") ? 10 : pixFmt.contains("12") ? 12 : 8
+                #expect(ours.bitDepth == expectedDepth, "\(label) bit depth of \(pixFmt)")
+            }
+            let oracleRotation = theirs.sideDataList?.compactMap(\.rotation).first
+            if let oracleRotation {
+                // ffprobe prints the rotation truncated to an integer.
+                #expect(ours.rotationDegrees.map { abs($0 - oracleRotation) < 1 } == true, "\(label) rotation \(String(describing: ours.rotationDegrees)) vs \(oracleRotation)")
+            } else {
+                #expect(ours.rotationDegrees == nil, "\(label) rotation")
+            }
+        case .audio:
+            #expect(ours.sampleRate == theirs.sampleRate.flatMap { Int($0) }, "\(label) sample_rate")
+            #expect(ours.channels == theirs.channels, "\(label) channels")
+            #expect(ours.channelLayout == theirs.channelLayout, "\(label) channel_layout")
+            #expect(ours.sampleFormat == theirs.sampleFmt, "\(label) sample_fmt")
+        default:
+            break
+        }
+    }
+
+    /// ffprobe prints unknown rates as "0/0"; the probe reports those as nil.
+    private func knownRate(_ text: String?) -> Rational? {
+        guard let rate = text.flatMap({ Rational(parsing: $0) }), rate.denominator != 0 else { return nil }
+        return rate
+    }
+
+    private func expectSeconds(
+        _ ours: Double?, _ theirs: String?, _ what: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        switch (ours, theirs.flatMap { Double($0) }) {
+        case (nil, nil):
+            break
+        case let (ours?, theirs?):
+            #expect(abs(ours - theirs) <= 0.001, "\(what): \(ours) vs ffprobe \(theirs)", sourceLocation: sourceLocation)
+        default:
+            Issue.record("\(what): \(String(describing: ours)) vs ffprobe \(String(describing: theirs))", sourceLocation: sourceLocation)
+        }
+    }
+}
