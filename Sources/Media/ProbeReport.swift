@@ -90,8 +90,9 @@ public struct StreamInfo: Codable, Sendable, Equatable {
     public var realFrameRate: Rational?
     /// `progressive`, `tt`, `bb`, `tb` or `bt`; nil when unknown.
     public var fieldOrder: String?
-    /// Rotation from the display matrix in degrees, counter-clockwise positive, exactly
-    /// as ffprobe's `side_data_list[].rotation` (a `rotate=90` tag shows as -90).
+    /// Rotation from the display matrix in degrees (`av_display_rotation_get`), the same
+    /// value and sign as ffprobe's `side_data_list[].rotation` with the same libavutil
+    /// (FFmpeg 5.1 shows a `rotate=90` tag as 90). Nil without a display matrix.
     public var rotationDegrees: Double?
     public var colorRange: String?
     public var colorSpace: String?

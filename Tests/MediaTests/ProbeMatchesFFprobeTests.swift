@@ -4,11 +4,34 @@ import Testing
 
 /// One kind of clip, made at test time by the ffmpeg CLI in a scratch directory.
 struct ClipVariant: Sendable, CustomTestStringConvertible {
+    /// The property a clip exists to exercise; the test first checks that the oracle sees it,
+    /// so a fixture that silently lost it (say, an ffmpeg that drops `rotate`) fails loudly.
+    enum Trait: Sendable {
+        case videoAndAudio, rotated, variableFrameRate, interlaced, audioOnly, videoOnly, oddDimensions, highBitDepth
+    }
+
     var name: String
     var fileName: String
+    var trait: Trait
     /// ffmpeg argument lists run in order; the last one writes `fileName`.
     var ffmpegRuns: [[String]]
     var testDescription: String { name }
+
+    func oracleShowsTrait(_ oracle: FFprobeOutput) -> Bool {
+        let streams = oracle.streams ?? []
+        let video = streams.first { $0.codecType == "video" }
+        let hasAudio = streams.contains { $0.codecType == "audio" }
+        switch trait {
+        case .videoAndAudio: return video != nil && hasAudio
+        case .rotated: return video?.sideDataList?.contains { $0.rotation.map { $0 != 0 } ?? false } ?? false
+        case .variableFrameRate: return video.map { $0.avgFrameRate != $0.rFrameRate } ?? false
+        case .interlaced: return video.map { $0.fieldOrder != nil && $0.fieldOrder != "progressive" } ?? false
+        case .audioOnly: return video == nil && hasAudio
+        case .videoOnly: return video != nil && !hasAudio
+        case .oddDimensions: return video.map { ($0.width ?? 0) % 2 == 1 && ($0.height ?? 0) % 2 == 1 } ?? false
+        case .highBitDepth: return video?.pixFmt?.contains("10") ?? false
+        }
+    }
 }
 
 private let video = ["-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=1"]
@@ -16,43 +39,44 @@ private let tone = ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:d
 private let x264 = ["-c:v", "libx264", "-preset", "ultrafast"]
 
 let clipVariants: [ClipVariant] = [
-    ClipVariant(name: "h264AacMp4", fileName: "h264_aac.mp4", ffmpegRuns: [
+    ClipVariant(name: "h264AacMp4", fileName: "h264_aac.mp4", trait: .videoAndAudio, ffmpegRuns: [
         video + tone + x264 + ["-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "h264_aac.mp4"],
     ]),
-    ClipVariant(name: "hevc10BitMkv", fileName: "hevc.mkv", ffmpegRuns: [
+    ClipVariant(name: "hevc10BitMkv", fileName: "hevc.mkv", trait: .highBitDepth, ffmpegRuns: [
         video + ["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error",
                  "-pix_fmt", "yuv420p10le", "hevc.mkv"],
     ]),
-    ClipVariant(name: "vp9OpusWebm", fileName: "vp9_opus.webm", ffmpegRuns: [
+    ClipVariant(name: "vp9OpusWebm", fileName: "vp9_opus.webm", trait: .videoAndAudio, ffmpegRuns: [
         video + tone + ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "200k",
                         "-c:a", "libopus", "vp9_opus.webm"],
     ]),
-    ClipVariant(name: "mpeg2Mp2Ts", fileName: "mpeg2.ts", ffmpegRuns: [
+    ClipVariant(name: "mpeg2Mp2Ts", fileName: "mpeg2.ts", trait: .videoAndAudio, ffmpegRuns: [
         video + tone + ["-c:v", "mpeg2video", "-c:a", "mp2", "mpeg2.ts"],
     ]),
-    ClipVariant(name: "interlacedTopFieldFirstMpeg2Ts", fileName: "interlaced.ts", ffmpegRuns: [
+    ClipVariant(name: "interlacedTopFieldFirstMpeg2Ts", fileName: "interlaced.ts", trait: .interlaced, ffmpegRuns: [
         video + ["-c:v", "mpeg2video", "-flags", "+ilme+ildct", "-top", "1", "interlaced.ts"],
     ]),
-    ClipVariant(name: "mjpegPcmAvi", fileName: "mjpeg.avi", ffmpegRuns: [
+    ClipVariant(name: "mjpegPcmAvi", fileName: "mjpeg.avi", trait: .videoAndAudio, ffmpegRuns: [
         video + tone + ["-c:v", "mjpeg", "-pix_fmt", "yuvj420p", "-c:a", "pcm_s16le", "-shortest", "mjpeg.avi"],
     ]),
-    ClipVariant(name: "rotated90Mp4", fileName: "rotated.mp4", ffmpegRuns: [
+    ClipVariant(name: "rotated90Mp4", fileName: "rotated.mp4", trait: .rotated, ffmpegRuns: [
         video + x264 + ["upright.mp4"],
         ["-i", "upright.mp4", "-c", "copy", "-metadata:s:v:0", "rotate=90", "rotated.mp4"],
     ]),
-    ClipVariant(name: "variableFrameRateMp4", fileName: "vfr.mp4", ffmpegRuns: [
+    ClipVariant(name: "variableFrameRateMp4", fileName: "vfr.mp4", trait: .variableFrameRate, ffmpegRuns: [
         // 1 s at 30 fps then 1 s at 10 fps, timestamps kept as they are.
         ["-filter_complex", "testsrc2=s=320x240:r=30:d=1[a];testsrc2=s=320x240:r=10:d=1[b];[a][b]concat=n=2:v=1:a=0"]
             + ["-fps_mode", "vfr"] + x264 + ["vfr.mp4"],
     ]),
-    ClipVariant(name: "audioOnlyAacM4a", fileName: "audio.m4a", ffmpegRuns: [
+    ClipVariant(name: "audioOnlyAacM4a", fileName: "audio.m4a", trait: .audioOnly, ffmpegRuns: [
         tone + ["-c:a", "aac", "audio.m4a"],
     ]),
-    ClipVariant(name: "videoOnlyH264Mov", fileName: "video.mov", ffmpegRuns: [
+    ClipVariant(name: "videoOnlyH264Mov", fileName: "video.mov", trait: .videoOnly, ffmpegRuns: [
         video + x264 + ["video.mov"],
     ]),
-    ClipVariant(name: "oddDimensions321x241Yuv444Mp4", fileName: "odd.mp4", ffmpegRuns: [
-        ["-f", "lavfi", "-i", "testsrc2=s=321x241:r=25:d=1"] + x264 + ["-pix_fmt", "yuv444p", "odd.mp4"],
+    ClipVariant(name: "oddDimensions321x241Yuv444Mp4", fileName: "odd.mp4", trait: .oddDimensions, ffmpegRuns: [
+        // testsrc2 rounds its size to even numbers, so scale afterwards.
+        video + ["-vf", "scale=321:241"] + x264 + ["-pix_fmt", "yuv444p", "odd.mp4"],
     ]),
 ]
 
@@ -67,6 +91,7 @@ let clipVariants: [ClipVariant] = [
         }
         let path = scratch.path(variant.fileName)
         let oracle = try CommandLineTool.ffprobe(path, in: scratch.url)
+        #expect(variant.oracleShowsTrait(oracle), "ffprobe does not show the \(variant.trait) this clip is for")
         let report = try MediaProbe.probe(path: path)
 
         let format = oracle.format
