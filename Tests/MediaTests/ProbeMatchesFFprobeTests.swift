@@ -187,3 +187,31 @@ let clipVariants: [ClipVariant] = [
         }
     }
 }
+
+/// Probes share no state: many at once on separate threads give identical reports.
+@Suite struct ConcurrentProbeTests {
+    @Test func concurrentProbesOfOneFileAgree() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        try CommandLineTool.ffmpeg(video + tone + x264 + ["-c:a", "aac", "-shortest", "clip.mp4"], in: scratch.url)
+        let path = scratch.path("clip.mp4")
+        let expected = try MediaProbe.probe(path: path)
+        let reports = try await withThrowingTaskGroup(of: ProbeReport.self) { group in
+            for _ in 0..<8 {
+                // Blocking C work belongs on its own thread, not the cooperative pool.
+                group.addTask { try await Self.probeOnThread(path) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(reports.count == 8)
+        #expect(reports.allSatisfy { $0 == expected })
+    }
+
+    private static func probeOnThread(_ path: String) async throws -> ProbeReport {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try MediaProbe.probe(path: path) })
+            }
+        }
+    }
+}

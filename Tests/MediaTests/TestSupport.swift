@@ -33,7 +33,7 @@ enum CommandLineTool {
         process.standardInput = FileHandle.nullDevice
         // stderr goes to a file so a chatty tool cannot fill a second pipe and block.
         let stderrURL = directory.appendingPathComponent(".stderr-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         let stderrHandle = try FileHandle(forWritingTo: stderrURL)
         defer {
             try? stderrHandle.close()
