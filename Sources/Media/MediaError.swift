@@ -1,0 +1,64 @@
+/// The one error type of the `Media` module.
+///
+/// `code` is what callers switch on (retry, dead-letter, count by kind); `message` is for
+/// people: it names the file, says what is wrong and what to do about it.
+public struct MediaError: Error, Sendable, CustomStringConvertible {
+    /// An extensible error kind. New kinds are new static constants, so adding one never
+    /// breaks a caller's `switch` with a `default` branch.
+    public struct Code: Hashable, Sendable, RawRepresentable, CustomStringConvertible {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// The file could not be opened for reading (missing, permissions, I/O error).
+        public static let openFailed = Code(rawValue: "openFailed")
+        /// The file has zero bytes.
+        public static let emptyFile = Code(rawValue: "emptyFile")
+        /// No demuxer recognises the bytes as a media container.
+        public static let unrecognizedFormat = Code(rawValue: "unrecognizedFormat")
+        /// The file is plain text (UTF-8/ASCII), not media.
+        public static let textFile = Code(rawValue: "textFile")
+        /// An MP4/MOV whose top-level boxes parse but that has no `moov` box.
+        public static let missingMovieIndex = Code(rawValue: "missingMovieIndex")
+        /// The container's index references bytes past the end of the file.
+        public static let truncated = Code(rawValue: "truncated")
+        /// The container opened but holds no streams.
+        public static let noStreams = Code(rawValue: "noStreams")
+        /// `avformat_find_stream_info` failed.
+        public static let streamInfoFailed = Code(rawValue: "streamInfoFailed")
+        /// The container was recognised but its header could not be read.
+        public static let invalidContainer = Code(rawValue: "invalidContainer")
+    }
+
+    /// What kind of failure this is.
+    public var code: Code
+    /// The file the failure is about.
+    public var path: String
+    /// A clear, human-readable explanation including what to do.
+    public var message: String
+    /// The libav error code (negative), when the failure came from FFmpeg.
+    public var averror: Int32?
+    /// Where in this module the error was raised, as `fileID:line`.
+    public var location: String
+
+    public init(
+        code: Code, path: String, message: String, averror: Int32? = nil,
+        fileID: String = #fileID, line: Int = #line
+    ) {
+        self.code = code
+        self.path = path
+        self.message = message
+        self.averror = averror
+        self.location = "\(fileID):\(line)"
+    }
+
+    /// Whether trying the same file again later may succeed. Only I/O-level open failures
+    /// qualify: every other code is a property of the bytes, which a retry does not change.
+    public var isRetriable: Bool { code == .openFailed }
+
+    public var description: String {
+        var text = "MediaError.\(code): \(message)"
+        if let averror { text += " [averror \(averror)]" }
+        return text
+    }
+}
