@@ -86,6 +86,11 @@ public final class AsyncSemaphore: Sendable {
         next?.continuation.resume()
     }
 
+    /// Tasks currently suspended in ``acquire()``; lets tests order waiters deterministically.
+    var waitingCount: Int {
+        state.withLock { $0.waiters.count - $0.head }
+    }
+
     /// Runs `body` while holding a permit.
     public func withPermit<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
         try await acquire()
