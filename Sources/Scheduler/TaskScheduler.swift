@@ -48,6 +48,8 @@ public struct TaskScheduler: Sendable {
                         group.addTask { await launch.execute() }
                     case .failure(let error):
                         run.markStarted(index)
+                        var clock = TaskStateClock(task: dag.tasks[index].name)
+                        recorder.record(clock.transition(to: .failed, attempt: 0, error: error))
                         ready += run.complete(TaskCompletion(index: index, outcome: .failed(error)), recorder: recorder)
                     }
                 }

@@ -202,7 +202,7 @@ import Testing
         async let second = scheduler.run(dag)
         let results = await [first, second]
 
-        #expect(results.allSatisfy(\.succeeded))
+        #expect(results.allSatisfy { $0.succeeded })
         #expect(probe.maximum == limit)
     }
 }
