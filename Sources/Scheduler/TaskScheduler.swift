@@ -90,6 +90,7 @@ private struct DAGExecution {
     private var finished: [Bool]
     private var failureByTask: [Int: any Error] = [:]
     private var skipReasonByTask: [Int: String] = [:]
+    private var anyTaskCancelled = false
 
     init(dag: DAG, inputs: ArtifactValues) {
         self.dag = dag
@@ -105,7 +106,7 @@ private struct DAGExecution {
     }
 
     var failures: [TaskFailure] {
-        failureByTask.keys.sorted().map { TaskFailure(task: dag.tasks[$0].name, error: failureByTask[$0]!) }
+        failureByTask.sorted { $0.key < $1.key }.map { TaskFailure(task: dag.tasks[$0.key].name, error: $0.value) }
     }
 
     var skipReason: String? {
@@ -152,7 +153,7 @@ private struct DAGExecution {
             skipReasonByTask[index] = reason
             skipDependents(of: index, reason: "upstream task '\(dag.tasks[index].name)' skipped downstream: \(reason)", recorder: recorder)
         case .cancelled:
-            break
+            anyTaskCancelled = true
         }
         return []
     }
@@ -170,15 +171,14 @@ private struct DAGExecution {
         }
     }
 
-    /// Records every task that never started as cancelled; returns whether there were any.
+    /// Records every task that never started as cancelled; returns whether any task ended cancelled.
     mutating func recordUnstartedAsCancelled(recorder: TransitionRecorder) -> Bool {
-        var cancelledAny = false
         for index in dag.tasks.indices where !started[index] {
             var clock = TaskStateClock(task: dag.tasks[index].name)
             recorder.record(clock.transition(to: .cancelled, attempt: 0, detail: "run cancelled before the task started"))
-            cancelledAny = true
+            anyTaskCancelled = true
         }
-        return cancelledAny || Task.isCancelled
+        return anyTaskCancelled
     }
 
     func outputValues(inputs: ArtifactValues) -> ArtifactValues {
