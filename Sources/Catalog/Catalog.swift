@@ -1,3 +1,5 @@
+import Foundation
+
 /// The gold layer's record of videos, jobs and what happened in them.
 ///
 /// Implementations never delete or overwrite what they store: a committed job is final,

@@ -113,7 +113,7 @@ extension Migration {
             CREATE TABLE task_runs (
                 job_id           TEXT NOT NULL REFERENCES jobs (id),
                 task             TEXT NOT NULL,
-                attempt          INTEGER NOT NULL CHECK (attempt >= 1),
+                attempt          INTEGER NOT NULL CHECK (attempt >= 0),  -- 0: never started (skipped or cancelled)
                 state            TEXT NOT NULL,
                 started_at       TEXT,
                 finished_at      TEXT,
@@ -218,7 +218,7 @@ extension Migration {
             CREATE TABLE task_runs (
                 job_id           TEXT NOT NULL REFERENCES jobs (id),
                 task             TEXT NOT NULL,
-                attempt          BIGINT NOT NULL CHECK (attempt >= 1),
+                attempt          BIGINT NOT NULL CHECK (attempt >= 0),  -- 0: never started (skipped or cancelled)
                 state            TEXT NOT NULL,
                 started_at       TIMESTAMPTZ,
                 finished_at      TIMESTAMPTZ,

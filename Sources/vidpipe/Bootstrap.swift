@@ -2,6 +2,7 @@ import ArgumentParser
 import Catalog
 import Foundation
 import Logging
+import Media
 import Notifications
 import Pipeline
 
@@ -38,9 +39,11 @@ struct Bootstrap {
             }
             return MultiplexLogHandler(handlers)
         }
-        var logger = Logger(label: "vidpipe")
-        logger.logLevel = min(fileLevel, console)
-        self.logger = logger
+        // Each handler filters at its own level; setting the multiplexed logger's level would
+        // overwrite both.
+        self.logger = Logger(label: "vidpipe")
+        // vidpipe reports media errors itself; libav's own stderr lines would only repeat them.
+        FFmpegLibraries.setLogLevel(.quiet)
     }
 
     /// Opens (and migrates) the catalog.

@@ -17,7 +17,7 @@ struct FileLogHandler: LogHandler {
 
     init?(label: String, path: String) {
         if !FileManager.default.fileExists(atPath: path) {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
         }
         guard let handle = FileHandle(forWritingAtPath: path) else { return nil }
         _ = try? handle.seekToEnd()

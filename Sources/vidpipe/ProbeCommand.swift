@@ -13,6 +13,7 @@ struct ProbeCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
+        FFmpegLibraries.setLogLevel(.quiet)  // errors are reported below, once
         let report: ProbeReport
         do {
             report = try MediaProbe.probe(path: file)

@@ -38,7 +38,9 @@ struct StatusCommand: AsyncParsableCommand {
             try emit(list: try await catalog.recentJobs(limit: limit))
             return
         }
-        if let job = try await catalog.job(id: target) ?? catalog.job(requestID: target) {
+        let byID = try await catalog.job(id: target)
+        let byRequest = byID == nil ? try await catalog.job(requestID: target) : nil
+        if let job = byID ?? byRequest {
             try emit(detail: try await detail(of: job, catalog: catalog))
             return
         }

@@ -15,21 +15,23 @@ public actor SQLiteCatalog: Catalog {
     private var connectionInUse = false
     private var waitingForConnection: [CheckedContinuation<Void, Never>] = []
 
-    /// Opens (or creates, with its folders) the database at `path`.
+    /// Opens (or creates, with its folders) the database at `path`; `":memory:"` opens a
+    /// private in-memory catalog, for tools that need the shape of one but keep nothing.
     ///
     /// - Parameter busyTimeout: how long a write waits for another process's lock before it
     ///   fails with a retryable ``CatalogError/Code/busy``. Default: 5 seconds.
     public init(path: String, busyTimeout: Duration = .seconds(5)) async throws {
         self.path = path
+        let inMemory = path == ":memory:"
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            if !inMemory { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         } catch {
             throw CatalogError(.openFailed, "cannot create \(folder): \(error)")
         }
         let connection: SQLiteConnection
         do {
-            connection = try await SQLiteConnection.open(storage: .file(path: path))
+            connection = try await SQLiteConnection.open(storage: inMemory ? .memory : .file(path: path))
         } catch {
             throw CatalogError(.openFailed, "cannot open \(path): \(error)")
         }
@@ -39,7 +41,7 @@ public actor SQLiteCatalog: Catalog {
             let milliseconds = busyTimeout.components.seconds * 1_000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
             _ = try await connection.query("PRAGMA busy_timeout = \(milliseconds)")
             let mode = try await connection.query("PRAGMA journal_mode = WAL")
-            guard mode.first?.column("journal_mode")?.string == "wal" else {
+            guard inMemory || mode.first?.column("journal_mode")?.string == "wal" else {
                 throw CatalogError(.openFailed, "\(path) did not switch to WAL journal mode")
             }
             // FULL syncs the WAL on every commit: a committed job survives a power cut.
@@ -212,7 +214,7 @@ public actor SQLiteCatalog: Catalog {
     }
 
     public func markNotificationSent(id: String, at date: Date, path: String?) async throws {
-        try await exclusively { connection in
+        _ = try await exclusively { connection in
             try await run(
                 connection,
                 "UPDATE notifications SET state = 'sent', sent_at = ?, path = ? WHERE id = ?",

@@ -125,8 +125,9 @@ public struct JobDAGs: Sendable {
             dag.task("bronze.probe", inputs: JobArtifacts.file, output: JobArtifacts.probe, options: cpuHeavy(context, retry: false)) { file in
                 do {
                     return try await BlockingWork.run { () throws(MediaError) in try MediaProbe.probe(path: file.resolvedPath) }
-                } catch {
-                    throw IngestError(MediaError(code: error.code, path: file.requestedPath, message: error.message, averror: error.averror))
+                } catch var error as MediaError {
+                    error.path = file.requestedPath  // name the file as the sender knows it
+                    throw IngestError(error)
                 }
             }
             dag.task("bronze.dedup", inputs: JobArtifacts.ticket, JobArtifacts.hash, output: JobArtifacts.newContent, options: io(context)) { ticket, hash in

@@ -34,7 +34,7 @@ public final class JobLog: Sendable {
         self.path = "\(folder)/\(jobID).jsonl"
         self.jobID = jobID
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         // A log that cannot be opened must not stop the job: the catalog still records it.
         self.handle = Mutex(FileHandle(forWritingAtPath: path))
     }

@@ -88,6 +88,7 @@ public struct JobRunner: Sendable {
             // Bronze or silver stopped the job: record the reason through gold alone.
             do {
                 let stopped = try await JobResult.stopped(ticket: ticket, by: run, context: context)
+                ticket.runs.forget(tasks: dags.goldForFailure.taskNames)
                 var goldInputs = ArtifactValues()
                 goldInputs[JobArtifacts.ticket] = ticket
                 goldInputs[JobArtifacts.result] = stopped

@@ -40,7 +40,7 @@ public final class JobTicket: Sendable {
         runs.record(transition, jobID: id)
         log.write("task.\(transition.state.rawValue)", task: transition.task, attempt: transition.attempt,
                   durationMilliseconds: transition.duration.map(\.milliseconds),
-                  errorCode: transition.errorCode, error: transition.error)
+                  errorCode: transition.errorType, error: transition.detail)
     }
 }
 
@@ -65,12 +65,17 @@ final class TaskRunRecorder: Sendable {
                     jobID: jobID, task: transition.task, attempt: transition.attempt, state: transition.state.rawValue,
                     startedAt: started, finishedAt: transition.at,
                     durationMilliseconds: started.map { transition.at.timeIntervalSince($0) * 1000 },
-                    error: transition.error))
+                    error: transition.detail))
             }
         }
     }
 
     func all() -> [TaskRunRecord] { state.withLock { $0.finished } }
+
+    /// Drops the rows of `tasks`: the gold tasks skipped by a stopped job run again, alone.
+    func forget(tasks: [String]) {
+        state.withLock { state in state.finished.removeAll { tasks.contains($0.task) } }
+    }
 }
 
 extension Duration {

@@ -61,7 +61,7 @@ public struct MediaPolicy: Sendable, Equatable {
             fail("policy.video_missing", "no video stream: only \(audios.isEmpty ? "non-media" : "audio") streams found")
         }
         for stream in videos {
-            let codec = stream.codecName ?? "unknown"
+            let codec = stream.codecName
             if !videoCodecs.isEmpty, !videoCodecs.contains(codec) {
                 fail("policy.video_codec", "stream #\(stream.index): video codec \(codec) is not accepted (allowed: \(videoCodecs.sorted().joined(separator: ", ")))")
             }
@@ -77,7 +77,7 @@ public struct MediaPolicy: Sendable, Equatable {
             }
         }
         for stream in audios {
-            let codec = stream.codecName ?? "unknown"
+            let codec = stream.codecName
             if !audioCodecs.isEmpty, !audioCodecs.contains(codec) {
                 fail("policy.audio_codec", "stream #\(stream.index): audio codec \(codec) is not accepted (allowed: \(audioCodecs.sorted().joined(separator: ", ")))")
             }
