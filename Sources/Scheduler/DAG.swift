@@ -83,15 +83,17 @@ public struct DAG: Sendable {
             producerByArtifact[output.name] = index
         }
 
-        var missing: [String] = []
+        var missingArtifacts = Set<String>()
+        var missingUses: [String] = []
         for task in declared {
             for input in task.inputs where producerByArtifact[input.name] == nil && !seenInputs.contains(input.name) {
-                missing.append("'\(input.name)' needed by '\(task.name)'")
+                missingArtifacts.insert(input.name)
+                missingUses.append("'\(input.name)' needed by '\(task.name)'")
             }
         }
-        if !missing.isEmpty {
-            throw DAGValidationError(code: .missingProducer, names: missing.sorted(),
-                                     message: "inputs without a producer or external input: \(missing.sorted().joined(separator: ", "))")
+        if !missingArtifacts.isEmpty {
+            throw DAGValidationError(code: .missingProducer, names: missingArtifacts.sorted(),
+                                     message: "inputs without a producer or external input: \(missingUses.sorted().joined(separator: ", "))")
         }
 
         // Edges between declared task indices, deduplicated when a task reads one producer twice.

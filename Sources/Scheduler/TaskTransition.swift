@@ -53,9 +53,6 @@ struct TaskStateClock {
         self.enteredPreviousState = enteredPreviousState
     }
 
-    /// The instant the current state was entered.
-    var stateEnteredAt: ContinuousClock.Instant? { enteredPreviousState }
-
     mutating func transition(to state: TaskState, attempt: Int, detail: String? = nil, error: (any Error)? = nil) -> TaskTransition {
         let now = ContinuousClock.now
         defer { enteredPreviousState = now }

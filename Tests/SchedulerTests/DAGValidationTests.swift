@@ -55,7 +55,10 @@ import Testing
         builder.task("double", inputs: seed, output: doubled) { $0 * 2 }
         #expect {
             try builder.build()
-        } throws: { ($0 as? DAGValidationError)?.code == .missingProducer }
+        } throws: { error in
+            let error = error as? DAGValidationError
+            return error?.code == .missingProducer && error?.names == ["seed"]
+        }
     }
 
     @Test func rejectsTwoProducersOfOneArtifact() {
