@@ -1,0 +1,48 @@
+import ArgumentParser
+import Media
+
+/// `vidpipe-bench`: measurements printed as medians and ratios against the ffmpeg CLI
+/// measured in the same run. `bench/run` builds it in release mode and prepares inputs.
+@main
+struct VidpipeBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vidpipe-bench",
+        abstract: "vidpipe benchmarks.",
+        subcommands: [Probe.self, Scheduler.self]
+    )
+
+    /// In-process probing vs one ffprobe process per file (goal ≤ 0.1×).
+    struct Probe: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Probe every file of a folder in-process and with ffprobe.")
+
+        @Argument(help: "A folder of media files.")
+        var directory: String
+
+        @Option(help: "In-process passes over the folder.")
+        var repetitions = 10
+
+        @Option(help: "ffprobe passes over the folder.")
+        var ffprobeRepetitions = 3
+
+        func run() throws {
+            FFmpegLibraries.setLogLevel(.quiet)
+            let result = try ProbeBenchmark.run(directory: directory, repetitions: repetitions, ffprobeRepetitions: ffprobeRepetitions)
+            print(result.report)
+        }
+    }
+
+    /// Building and running a DAG of no-op tasks (goal < 50 ms for 1,000).
+    struct Scheduler: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Build and run DAGs of no-op tasks.")
+
+        @Option(help: "Tasks per DAG.")
+        var nodes = 1000
+
+        @Option(help: "Timed runs per shape.")
+        var repetitions = 15
+
+        func run() async throws {
+            print(try await DAGBenchmark.run(nodeCount: nodes, repetitions: repetitions))
+        }
+    }
+}
