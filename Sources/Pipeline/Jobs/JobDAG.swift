@@ -72,13 +72,8 @@ public struct JobDAGs: Sendable {
         goldNodes(&gold)
         self.gold = try gold.build()
 
-        var whole = DAGBuilder(name: "job")
-        whole.input(JobArtifacts.ticket)
-        bronzeNodes(&whole)
-        silverNodes(&whole)
-        summary(&whole)
-        goldNodes(&whole)
-        self.whole = try whole.build()
+        // Merged rather than rebuilt, so the Graphviz output keeps one cluster per layer.
+        self.whole = try DAG(name: "job", merging: [self.bronze, self.silver, self.gold])
 
         var failure = DAGBuilder(name: "gold-for-failure")
         failure.input(JobArtifacts.ticket)
