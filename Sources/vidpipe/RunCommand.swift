@@ -19,12 +19,16 @@ struct RunCommand: AsyncParsableCommand {
         logger.info("vidpipe daemon starting (embedded mode)", metadata: [
             "datalake": "\(bootstrap.configuration.layout.root)", "catalog": "\(bootstrap.configuration.layout.catalog)",
         ])
-        let group = ServiceGroup(configuration: .init(
+        var configuration = ServiceGroupConfiguration(
             services: [.init(service: InboxService(runner: runner, logger: logger))],
             gracefulShutdownSignals: [.sigterm, .sigint],
             cancellationSignals: [],
             logger: logger
-        ))
+        )
+        // Past the grace period, in-flight jobs are cancelled; their requests stay in the
+        // inbox and are taken again at the next start.
+        configuration.maximumGracefulShutdownDuration = .milliseconds(Int(bootstrap.configuration.shutdownGraceSeconds * 1000))
+        let group = ServiceGroup(configuration: configuration)
         try await group.run()
         try? await catalog.close()
         logger.info("vidpipe daemon stopped")

@@ -55,6 +55,13 @@ public struct InboxService: Service {
             inbox.markRejected(path, reason: error.description)
             return
         }
+        // A crash between the gold commit and filing the request leaves it here although
+        // its job is recorded: file it, do not run it twice.
+        if let recorded = try? await runner.context.catalog.job(requestID: request.requestID) {
+            logger.info("request already recorded; filing it", metadata: [LogKeys.request: "\(path)", LogKeys.job: "\(recorded.id)"])
+            inbox.markDone(path)
+            return
+        }
         let outcome = await runner.run(request, origin: .inbox)
         if outcome.recorded {
             inbox.markDone(path)
