@@ -2,18 +2,21 @@
 /// other: of two identical files processed at once, the second waits for the first to be
 /// recorded, then finds it in the catalog and becomes its duplicate.
 actor ContentClaims {
-    private var held: Set<String> = []
+    /// Content hash → the job holding it.
+    private var holders: [String: String] = [:]
     private var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
 
-    func claim(_ hash: ContentHash) async {
-        while held.contains(hash.hex) {
+    /// Waits until no other job holds `hash`, then holds it for `job`. Claiming again for
+    /// the same job (a retried dedup task) returns at once.
+    func claim(_ hash: ContentHash, for job: String) async {
+        while let holder = holders[hash.hex], holder != job {
             await withCheckedContinuation { waiters[hash.hex, default: []].append($0) }
         }
-        held.insert(hash.hex)
+        holders[hash.hex] = job
     }
 
     func release(_ hash: ContentHash) {
-        held.remove(hash.hex)
+        holders.removeValue(forKey: hash.hex)
         for waiter in waiters.removeValue(forKey: hash.hex) ?? [] { waiter.resume() }
     }
 }

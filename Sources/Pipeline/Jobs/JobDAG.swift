@@ -126,7 +126,7 @@ public struct JobDAGs: Sendable {
                 }
             }
             dag.task("bronze.dedup", inputs: JobArtifacts.ticket, JobArtifacts.hash, output: JobArtifacts.newContent, options: io(context)) { ticket, hash in
-                await context.claims.claim(hash)
+                await context.claims.claim(hash, for: ticket.id)
                 ticket.claimedHash.withLock { $0 = hash }
                 if let existing = try await context.catalog.video(contentSHA256: hash.hex) {
                     throw SkipDownstream(reason: "duplicate of video \(existing.id) (\(existing.originalName), first seen \(existing.firstSeenAt.formatted(.iso8601)))")
