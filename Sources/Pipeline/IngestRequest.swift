@@ -134,8 +134,8 @@ public enum JSONValue: Codable, Sendable, Equatable {
 }
 
 extension JSONEncoder {
-    /// Pretty, sorted, ISO-8601 dates: the layout of every JSON file vidpipe writes.
-    static var vidpipe: JSONEncoder {
+    /// Pretty, sorted, ISO-8601 dates: the layout of every JSON file and report vidpipe writes.
+    public static var vidpipe: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601

@@ -22,7 +22,7 @@ struct ProbeCommand: AsyncParsableCommand {
             throw ExitStatus.someRejected
         }
         if json {
-            print(String(decoding: try JSONEncoder.report.encode(report), as: UTF8.self))
+            print(String(decoding: try JSONEncoder.vidpipe.encode(report), as: UTF8.self))
             return
         }
         let container = report.container

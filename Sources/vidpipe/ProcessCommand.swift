@@ -38,7 +38,7 @@ struct ProcessCommand: AsyncParsableCommand {
 
         if json {
             let report = ProcessReport(outcomes: outcomes, layout: bootstrap.configuration.layout)
-            print(String(decoding: try JSONEncoder.report.encode(report), as: UTF8.self))
+            print(String(decoding: try JSONEncoder.vidpipe.encode(report), as: UTF8.self))
         } else {
             print(SummaryTable.render(outcomes))
             let layout = bootstrap.configuration.layout
@@ -69,14 +69,5 @@ struct ProcessReport: Encodable {
         jobs = outcomes
         catalog = layout.catalog
         outbox = layout.outbox
-    }
-}
-
-extension JSONEncoder {
-    static var report: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
     }
 }

@@ -66,7 +66,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     private func emit(list jobs: [JobRecord]) throws {
         if json {
-            print(String(decoding: try JSONEncoder.report.encode(jobs), as: UTF8.self))
+            print(String(decoding: try JSONEncoder.vidpipe.encode(jobs), as: UTF8.self))
             return
         }
         let rows = jobs.map { job in
@@ -78,7 +78,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     private func emit(detail: JobDetail) throws {
         if json {
-            print(String(decoding: try JSONEncoder.report.encode(detail), as: UTF8.self))
+            print(String(decoding: try JSONEncoder.vidpipe.encode(detail), as: UTF8.self))
             return
         }
         let job = detail.job
