@@ -44,6 +44,7 @@ import Testing
     @Test(arguments: [
         "postgres://vidpipe:s3cretPW@db.example.com:5432/vidpipe",
         "postgresql://vidpipe:s3cretPW@db1.example.com:5432,db2.example.com:5432/vidpipe?sslmode=require",
+        "postgres://vidpipe:s3cretPW#/x@db.example.com/vidpipe",  // unencoded `#` and `/` in the password
     ])
     func configRedactsSecrets(uri: String) throws {
         let lake = try TestLake(environment: ["SMTP_PASSWORD": "mailPW123", "PG_CONN_URI": uri, "SMTP_USER": "mailer"])
