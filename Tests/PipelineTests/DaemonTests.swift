@@ -21,9 +21,9 @@ import Testing
             try process.run()
         }
 
-        /// Sends SIGTERM and waits up to `seconds`; returns the exit status, or nil if it did not exit.
-        func terminate(within seconds: Double) async throws -> Int32? {
-            process.terminate()
+        /// Sends `signal` and waits up to `seconds`; returns the exit status, or nil if it did not exit.
+        func stop(with signal: Int32 = SIGTERM, within seconds: Double) async throws -> Int32? {
+            kill(process.processIdentifier, signal)
             let exited = try await eventually(within: seconds) { !process.isRunning }
             return exited ? process.terminationStatus : nil
         }
@@ -66,8 +66,17 @@ import Testing
         #expect(futureNote.contains("schema_version 99"))
         #expect(FileManager.default.fileExists(atPath: rejected + "/future.json"))
 
-        let status = try await daemon.terminate(within: 10)
+        let status = try await daemon.stop(within: 10)
         #expect(status == 0)
+    }
+
+    @Test func daemonStopsOnSigintWhenIdle() async throws {
+        let lake = try TestLake()
+        defer { lake.remove() }
+        let daemon = try Daemon(lake: lake)
+        // Once the inbox folder exists the daemon is up and polling.
+        #expect(try await eventually(within: 10) { FileManager.default.fileExists(atPath: lake.inbox) })
+        #expect(try await daemon.stop(with: SIGINT, within: 10) == 0)
     }
 
     @Test func handWrittenRequestsOutsideTheRootsAreRecordedAsRejected() async throws {
@@ -98,6 +107,6 @@ import Testing
         // Nothing from outside the roots reached the bronze layer.
         #expect(try lake.query("SELECT id FROM videos").isEmpty)
         #expect(!FileManager.default.fileExists(atPath: lake.root + "/bronze/sha256"))
-        #expect(try await daemon.terminate(within: 10) == 0)
+        #expect(try await daemon.stop(within: 10) == 0)
     }
 }
