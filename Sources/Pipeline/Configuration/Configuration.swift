@@ -144,9 +144,14 @@ extension VidpipeConfiguration: CustomStringConvertible {
     }
 
     /// `postgres://user:secret@host/db` → `postgres://user:<redacted>@host/db`.
+    ///
+    /// Lexical rather than `URLComponents`, which cannot parse libpq's multi-host form
+    /// (`@h1:5432,h2:5432/db`) and would let the password through unredacted.
     static func redactingPassword(_ uri: String) -> String {
-        guard var parts = URLComponents(string: uri), parts.password != nil else { return uri }
-        parts.password = "<redacted>"
-        return parts.string ?? "<redacted>"
+        guard let scheme = uri.range(of: "://") else { return uri }
+        // The user info ends at the last `@` before the query: passwords may hold `/` or `@`.
+        let beforeQuery = uri[scheme.upperBound...].prefix { $0 != "?" }
+        guard let at = beforeQuery.lastIndex(of: "@"), let colon = beforeQuery[..<at].firstIndex(of: ":") else { return uri }
+        return uri.replacingCharacters(in: uri.index(after: colon)..<at, with: "<redacted>")
     }
 }

@@ -1,0 +1,61 @@
+import Foundation
+import Pipeline
+import Testing
+
+/// `config/vidpipe.env`, the compiled defaults, bad values and secret redaction.
+@Suite struct ConfigurationTests {
+    /// The repository's documented defaults file.
+    static let envFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("config/vidpipe.env").path
+
+    @Test func documentedDefaultsEqualCompiledDefaults() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let loaded = try VidpipeConfiguration.load(environment: ["VIDPIPE_CONFIG_FILE": Self.envFile], workingDirectory: scratch.path)
+        let compiled = VidpipeConfiguration.defaults(datalake: scratch.path + "/datalake")
+        #expect(loaded == compiled, "\(loaded)\n---\n\(compiled)")
+        #expect(loaded.allowedRoots == [scratch.path + "/datalake/incoming"])
+        // Without any file the compiled defaults apply as well.
+        #expect(try VidpipeConfiguration.load(environment: [:], workingDirectory: scratch.path) == compiled)
+    }
+
+    @Test(arguments: [
+        ("VIDPIPE_JOB_CONCURRENCY", "abc"), ("VIDPIPE_MISSING_SIDECAR", "maybe"), ("VIDPIPE_TASK_ATTEMPTS", "0"),
+        ("VIDPIPE_POLICY_MIN_RESOLUTION", "640by480"), ("VIDPIPE_INBOX_POLL_SECONDS", "-1"), ("VIDPIPE_LOG_LEVEL", "loud"),
+    ])
+    func badValueNamesTheVariable(variable: String, value: String) throws {
+        #expect { try VidpipeConfiguration.from(values: [variable: value], workingDirectory: "/") } throws: { error in
+            guard let error = error as? ConfigurationError else { return false }
+            return error.variable == variable && error.description.contains(value)
+        }
+    }
+
+    @Test func processWithABadVariableExitsWithUsageStatus() throws {
+        let lake = try TestLake(environment: ["VIDPIPE_MISSING_SIDECAR": "maybe"])
+        defer { lake.remove() }
+        let clip = lake.incoming + "/clip.mp4"
+        try Clip.good(clip)
+        let result = try lake.vidpipe(["process", clip])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("VIDPIPE_MISSING_SIDECAR"))
+        #expect(!FileManager.default.fileExists(atPath: lake.catalog), "nothing was processed")
+    }
+
+    @Test(arguments: [
+        "postgres://vidpipe:s3cretPW@db.example.com:5432/vidpipe",
+        "postgresql://vidpipe:s3cretPW@db1.example.com:5432,db2.example.com:5432/vidpipe?sslmode=require",
+        "postgres://vidpipe:s3cretPW#/x@db.example.com/vidpipe",  // unencoded `#` and `/` in the password
+    ])
+    func configRedactsSecrets(uri: String) throws {
+        let lake = try TestLake(environment: ["SMTP_PASSWORD": "mailPW123", "PG_CONN_URI": uri, "SMTP_USER": "mailer"])
+        defer { lake.remove() }
+        let result = try lake.vidpipe(["config"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!result.text.contains("mailPW123"))
+        #expect(!result.text.contains("s3cretPW"))
+        #expect(result.text.contains("SMTP_USER=mailer"))
+        #expect(result.text.contains("SMTP_PASSWORD=<redacted>"))
+        let line = result.text.split(separator: "\n").first { $0.hasPrefix("PG_CONN_URI=") }
+        #expect(line?.contains("redacted") == true && line?.contains("example.com") == true, "\(line ?? "")")
+    }
+}
