@@ -57,12 +57,12 @@ import Testing
         #expect(result.tasks["flaky"]?.attempts == 3)
         let states = result.transitions(of: "flaky").map(\.state)
         #expect(states == [.queued, .running, .retrying, .running, .retrying, .running, .succeeded])
-        // Time spent in `retrying` is the backoff: at least 20 ms, then at least 60 ms.
+        // Time spent in `retrying` is the backoff: at least 20 ms, then at least 60 ms. Only
+        // lower bounds: a starved cooperative pool can stretch either wait, never shorten it.
         let backoffs = result.transitions(of: "flaky").filter { $0.state == .running && $0.attempt > 1 }.compactMap(\.duration)
         try #require(backoffs.count == 2)
         #expect(backoffs[0] >= .milliseconds(20))
         #expect(backoffs[1] >= .milliseconds(60))
-        #expect(backoffs[1] > backoffs[0])
         let retryingAt = result.transitions(of: "flaky").filter { $0.state == .retrying }.map(\.at)
         #expect(retryingAt[1].timeIntervalSince(retryingAt[0]) >= 0.019)
     }
@@ -79,17 +79,20 @@ import Testing
     }
 
     @Test func timeoutFailsASlowTask() async throws {
+        let finishedSleeping = CallCounter()
         var builder = DAGBuilder(name: "slow")
         builder.task("slow", output: seed, options: TaskOptions(timeout: .milliseconds(50))) {
             try await Task.sleep(for: .seconds(10))
+            finishedSleeping.next()
             return 1
         }
         let result = await TaskScheduler().run(try builder.build())
 
         #expect(result.states["slow"] == .failed)
         #expect((result.failures.first?.error as? TaskExecutionError)?.code == .timedOut)
-        // Far below the body's 10 s sleep, with room for a loaded CI machine.
-        #expect(result.duration < .seconds(8))
+        // The body was cancelled mid-sleep. A wall-clock bound would flake when parallel
+        // suites starve the cooperative pool; this cannot.
+        #expect(finishedSleeping.value == 0)
     }
 
     @Test func timeoutIsRetryable() async throws {

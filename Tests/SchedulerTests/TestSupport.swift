@@ -33,12 +33,16 @@ final class CallCounter: Sendable {
     private let count = Mutex(0)
 
     /// Increments and returns the new count.
+    @discardableResult
     func next() -> Int {
         count.withLock { count in
             count += 1
             return count
         }
     }
+
+    /// Calls so far.
+    var value: Int { count.withLock { $0 } }
 }
 
 struct FlakyError: RetryableError, Equatable {
