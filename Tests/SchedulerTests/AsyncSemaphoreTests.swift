@@ -15,7 +15,7 @@ import Testing
             }
             try await group.waitForAll()
         }
-        #expect(probe.maximum == 3)
+        #expect((1...3).contains(probe.maximum))  // never above the permits; reaching them depends on the pool
     }
 
     @Test func servesWaitersInArrivalOrder() async throws {

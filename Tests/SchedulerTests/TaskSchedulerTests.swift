@@ -207,6 +207,6 @@ import Testing
         let results = await [first, second]
 
         #expect(results.allSatisfy { $0.succeeded })
-        #expect(probe.maximum == limit)
+        #expect((1...limit).contains(probe.maximum))  // never above the limit; reaching it depends on the pool
     }
 }
