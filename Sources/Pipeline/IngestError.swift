@@ -49,7 +49,9 @@ public struct IngestError: Error, Sendable, CustomStringConvertible, RetryableEr
 
     /// Carries a probe failure over with its own code (`unrecognized_format`, `truncated`, …).
     public init(_ error: MediaError) {
-        self.init(Code(rawValue: Self.snakeCase(error.code.rawValue)), path: error.path, error.message, hint: Self.hint(for: error.code))
+        // Media messages start with the path; this type prints it once, in front.
+        let message = error.message.hasPrefix(error.path + ": ") ? String(error.message.dropFirst(error.path.count + 2)) : error.message
+        self.init(Code(rawValue: Self.snakeCase(error.code.rawValue)), path: error.path, message)
     }
 
     /// Media codes are camelCase Swift names; catalog codes are snake_case like the rest.
@@ -59,27 +61,19 @@ public struct IngestError: Error, Sendable, CustomStringConvertible, RetryableEr
         }
     }
 
-    public var description: String {
-        var text = "\(path): \(message) [\(code)]"
-        if let hint { text += " — \(hint)" }
-        return text
+    /// Which file, what is wrong, what to do: the text people read in the CLI and mail.
+    public var explanation: String {
+        hint.map { "\(path): \(message) — \($0)" } ?? "\(path): \(message)"
     }
 
-    private static func hint(for code: MediaError.Code) -> String? {
-        switch code {
-        case .truncated, .missingMovieIndex: "re-export or re-upload the complete file"
-        case .unrecognizedFormat, .textFile: "send a video file (mp4, mov, mkv, webm, ts, avi, …)"
-        case .noStreams: "the container holds no audio or video: re-export it with its streams"
-        default: nil
-        }
-    }
+    public var description: String { "\(explanation) [\(code)]" }
 }
 
 extension IngestError {
     /// Describes any error a job can end with, for the catalog, job log and CLI.
     static func describe(_ error: any Error) -> (code: String, message: String) {
         switch error {
-        case let error as IngestError: (error.code.rawValue, error.description)
+        case let error as IngestError: (error.code.rawValue, error.explanation)
         case let error as MediaError: describe(IngestError(error))
         default: (Code.internalError.rawValue, String(describing: error))
         }
