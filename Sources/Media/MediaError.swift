@@ -28,6 +28,8 @@ public struct MediaError: Error, Sendable, CustomStringConvertible {
         public static let streamInfoFailed = Code(rawValue: "streamInfoFailed")
         /// The container was recognised but its header could not be read.
         public static let invalidContainer = Code(rawValue: "invalidContainer")
+        /// A stream whose codec this FFmpeg build has no decoder for.
+        public static let unsupportedCodec = Code(rawValue: "unsupportedCodec")
     }
 
     /// What kind of failure this is.
