@@ -32,6 +32,12 @@ public protocol Catalog: Sendable {
     func streams(videoID: String) async throws -> [StreamRecord]
     /// Notifications of a job, oldest first.
     func notifications(jobID: String) async throws -> [NotificationRecord]
+    /// Renditions of a video, by name.
+    func renditions(videoID: String) async throws -> [RenditionRecord]
+    /// Scene cuts of a video, in time order.
+    func sceneCuts(videoID: String) async throws -> [SceneCutRecord]
+    /// Every stored fingerprint: near-duplicate search compares against all of them.
+    func fingerprints() async throws -> [FingerprintRecord]
     /// Records task runs that finished after their job's gold commit (the gold tasks' own
     /// runs). A run already recorded for the same job, task and attempt is replaced.
     func recordTaskRuns(_ runs: [TaskRunRecord]) async throws

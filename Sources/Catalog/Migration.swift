@@ -40,7 +40,7 @@ extension Migration {
     /// microseconds (they sort like TIMESTAMPTZ); INTEGER is 64-bit like BIGINT; REAL is
     /// DOUBLE PRECISION; JSON is TEXT in SQLite and JSONB in PostgreSQL. Ids are TEXT in both,
     /// so UUID strings read back exactly as written.
-    public static let all: [Migration] = [initial]
+    public static let all: [Migration] = [initial, silver]
 
     static let initial = Migration(
         version: 1,
@@ -254,6 +254,82 @@ extension Migration {
             )
             """,
             "CREATE INDEX notifications_job_id ON notifications (job_id)",
+        ]
+    )
+}
+
+extension Migration {
+    /// Version 2: what the silver layer derives from a video.
+    static let silver = Migration(
+        version: 2,
+        name: "silver",
+        sqlite: [
+            """
+            CREATE TABLE renditions (
+                video_id         TEXT NOT NULL REFERENCES videos (id),
+                name             TEXT NOT NULL,
+                path             TEXT NOT NULL,
+                width            INTEGER NOT NULL,
+                height           INTEGER NOT NULL,
+                duration_seconds REAL,
+                size_bytes       INTEGER NOT NULL,
+                bit_rate         INTEGER,
+                psnr             REAL,
+                ssim             REAL,
+                verified         INTEGER NOT NULL CHECK (verified IN (0, 1)),
+                PRIMARY KEY (video_id, name)
+            )
+            """,
+            """
+            CREATE TABLE scene_cuts (
+                video_id TEXT NOT NULL REFERENCES videos (id),
+                seq      INTEGER NOT NULL,
+                seconds  REAL NOT NULL,
+                score    REAL NOT NULL,
+                PRIMARY KEY (video_id, seq)
+            )
+            """,
+            """
+            CREATE TABLE fingerprints (
+                video_id         TEXT PRIMARY KEY REFERENCES videos (id),
+                seconds_per_hash REAL NOT NULL,
+                hashes_hex       TEXT NOT NULL
+            )
+            """,
+        ],
+        postgres: [
+            """
+            CREATE TABLE renditions (
+                video_id         TEXT NOT NULL REFERENCES videos (id),
+                name             TEXT NOT NULL,
+                path             TEXT NOT NULL,
+                width            BIGINT NOT NULL,
+                height           BIGINT NOT NULL,
+                duration_seconds DOUBLE PRECISION,
+                size_bytes       BIGINT NOT NULL,
+                bit_rate         BIGINT,
+                psnr             DOUBLE PRECISION,
+                ssim             DOUBLE PRECISION,
+                verified         BOOLEAN NOT NULL,
+                PRIMARY KEY (video_id, name)
+            )
+            """,
+            """
+            CREATE TABLE scene_cuts (
+                video_id TEXT NOT NULL REFERENCES videos (id),
+                seq      BIGINT NOT NULL,
+                seconds  DOUBLE PRECISION NOT NULL,
+                score    DOUBLE PRECISION NOT NULL,
+                PRIMARY KEY (video_id, seq)
+            )
+            """,
+            """
+            CREATE TABLE fingerprints (
+                video_id         TEXT PRIMARY KEY REFERENCES videos (id),
+                seconds_per_hash DOUBLE PRECISION NOT NULL,
+                hashes_hex       TEXT NOT NULL
+            )
+            """,
         ]
     )
 }

@@ -246,10 +246,15 @@ public struct GoldBatch: Sendable {
     public var taskRuns: [TaskRunRecord]
     public var findings: [QCFindingRecord]
     public var notifications: [NotificationRecord]
+    /// Silver outputs of `video`; like streams, ignored when the video was already stored.
+    public var renditions: [RenditionRecord]
+    public var sceneCuts: [SceneCutRecord]
+    public var fingerprint: FingerprintRecord?
 
     public init(
         video: VideoRecord? = nil, streams: [StreamRecord] = [], job: JobRecord, taskRuns: [TaskRunRecord] = [],
-        findings: [QCFindingRecord] = [], notifications: [NotificationRecord] = []
+        findings: [QCFindingRecord] = [], notifications: [NotificationRecord] = [],
+        renditions: [RenditionRecord] = [], sceneCuts: [SceneCutRecord] = [], fingerprint: FingerprintRecord? = nil
     ) {
         self.video = video
         self.streams = streams
@@ -257,5 +262,8 @@ public struct GoldBatch: Sendable {
         self.taskRuns = taskRuns
         self.findings = findings
         self.notifications = notifications
+        self.renditions = renditions
+        self.sceneCuts = sceneCuts
+        self.fingerprint = fingerprint
     }
 }

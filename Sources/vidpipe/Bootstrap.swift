@@ -50,7 +50,12 @@ struct Bootstrap {
     func openCatalog() async throws -> SQLiteCatalog {
         do {
             let catalog = try await SQLiteCatalog(path: configuration.layout.catalog)
-            try await catalog.migrate()
+            do {
+                try await catalog.migrate()
+            } catch {
+                try? await catalog.close()
+                throw error
+            }
             return catalog
         } catch {
             FileHandle.standardError.write(Data("vidpipe: cannot open the catalog at \(configuration.layout.catalog): \(error)\n".utf8))

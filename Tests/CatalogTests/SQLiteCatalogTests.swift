@@ -11,9 +11,10 @@ struct SQLiteCatalogTests {
             try await catalog.close()
             let path = catalog.path
             #expect(try sqlite3(path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") == [
-                "jobs", "notifications", "qc_findings", "schema_migrations", "streams", "task_runs", "videos",
+                "fingerprints", "jobs", "notifications", "qc_findings", "renditions", "scene_cuts", "schema_migrations",
+                "streams", "task_runs", "videos",
             ])
-            #expect(try sqlite3(path, "SELECT version || ' ' || name FROM schema_migrations") == ["1 initial"])
+            #expect(try sqlite3(path, "SELECT version || ' ' || name FROM schema_migrations ORDER BY version") == ["1 initial", "2 silver"])
             #expect(try sqlite3(path, "PRAGMA journal_mode") == ["wal"])
             let indexes = try sqlite3(path, "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'")
             #expect(Set(indexes) == ["jobs_request_id", "jobs_source_path", "jobs_created_at", "jobs_video_id",
@@ -37,7 +38,7 @@ struct SQLiteCatalogTests {
             #expect(try await again.job(id: "job-1") == sampleBatch().job)
             try await again.close()
             if sqlite3Available {
-                #expect(try sqlite3(catalog.path, "SELECT count(*) FROM schema_migrations") == ["1"])
+                #expect(try sqlite3(catalog.path, "SELECT count(*) FROM schema_migrations") == ["\(Migration.all.count)"])
             }
         }
     }
@@ -47,8 +48,8 @@ struct SQLiteCatalogTests {
             let catalog = try await openCatalog(in: folder)
             try await catalog.commit(sampleBatch())
             let second = Migration(
-                version: 2, name: "renditions", sqlite: ["CREATE TABLE renditions (id TEXT PRIMARY KEY)"],
-                postgres: ["CREATE TABLE renditions (id TEXT PRIMARY KEY)"]
+                version: nextVersion, name: "later", sqlite: ["CREATE TABLE later (id TEXT PRIMARY KEY)"],
+                postgres: ["CREATE TABLE later (id TEXT PRIMARY KEY)"]
             )
             try await catalog.apply(Migration.all + [second])
             try await catalog.apply(Migration.all + [second])
@@ -57,12 +58,12 @@ struct SQLiteCatalogTests {
             let error = await #expect(throws: CatalogError.self) { try await catalog.migrate() }
             #expect(error?.code == .migrationFailed)
 
-            let renamed = Migration(version: 2, name: "other", sqlite: [], postgres: [])
+            let renamed = Migration(version: nextVersion, name: "other", sqlite: [], postgres: [])
             let mismatch = await #expect(throws: CatalogError.self) { try await catalog.apply(Migration.all + [renamed]) }
             #expect(mismatch?.code == .migrationFailed)
             try await catalog.close()
             if sqlite3Available {
-                #expect(try sqlite3(catalog.path, "SELECT version FROM schema_migrations ORDER BY version") == ["1", "2"])
+                #expect(try sqlite3(catalog.path, "SELECT version FROM schema_migrations ORDER BY version") == (1...nextVersion).map(String.init))
             }
         }
     }
@@ -71,7 +72,7 @@ struct SQLiteCatalogTests {
         try await withTemporaryFolder { folder in
             let catalog = try await openCatalog(in: folder)
             let broken = Migration(
-                version: 2, name: "broken",
+                version: nextVersion, name: "broken",
                 sqlite: ["CREATE TABLE half_done (id TEXT)", "CREATE TABLE videos (id TEXT)"], postgres: []
             )
             let error = await #expect(throws: CatalogError.self) { try await catalog.apply(Migration.all + [broken]) }
@@ -79,7 +80,7 @@ struct SQLiteCatalogTests {
             try await catalog.close()
             if sqlite3Available {
                 #expect(try sqlite3(catalog.path, "SELECT count(*) FROM sqlite_master WHERE name = 'half_done'") == ["0"])
-                #expect(try sqlite3(catalog.path, "SELECT max(version) FROM schema_migrations") == ["1"])
+                #expect(try sqlite3(catalog.path, "SELECT max(version) FROM schema_migrations") == ["\(nextVersion - 1)"])
             }
         }
     }
@@ -322,7 +323,7 @@ struct SQLiteCatalogTests {
             try await first.close()
             try await second.close()
             if sqlite3Available {
-                #expect(try sqlite3(path, "SELECT count(*) FROM schema_migrations") == ["1"])
+                #expect(try sqlite3(path, "SELECT count(*) FROM schema_migrations") == ["\(Migration.all.count)"])
             }
         }
     }
@@ -356,5 +357,38 @@ struct CatalogTimestampTests {
     @Test(arguments: ["", "2023-11-14 22:13:20.123456Z", "2023-11-14T22:13:20Z", "2023-11-14T22:13:2x.123456Z"])
     func rejectsOtherShapes(text: String) {
         #expect(CatalogTimestamp.date(text) == nil)
+    }
+}
+
+/// The version a test migration takes: one past the last shipped migration.
+private let nextVersion = (Migration.all.last?.version ?? 0) + 1
+
+@Suite struct SilverRecordTests {
+    @Test func silverOutputsReadBackAndStayWithTheFirstVideo() async throws {
+        try await withTemporaryFolder { folder in
+            let catalog = try await openCatalog(in: folder)
+            var batch = sampleBatch()
+            let videoID = try #require(batch.video?.id)
+            batch.renditions = [
+                RenditionRecord(videoID: videoID, name: "720p", path: "/lake/silver/v/720p.mp4", width: 1280, height: 720,
+                                durationSeconds: 12.3, sizeBytes: 4_000_000, bitRate: 2_600_000, psnr: 41.5, ssim: 0.985, verified: true),
+                RenditionRecord(videoID: videoID, name: "360p", path: "/lake/silver/v/360p.mp4", width: 640, height: 360,
+                                durationSeconds: 12.3, sizeBytes: 900_000, bitRate: 580_000, psnr: nil, ssim: nil, verified: false),
+            ]
+            batch.sceneCuts = [SceneCutRecord(videoID: videoID, seconds: 2.0, score: 31.5), SceneCutRecord(videoID: videoID, seconds: 4.04, score: 18)]
+            batch.fingerprint = FingerprintRecord(videoID: videoID, secondsPerHash: 1, hashesHex: "00ff00ff00ff00ffa5a5a5a5a5a5a5a5")
+            try await catalog.commit(batch)
+
+            #expect(try await catalog.renditions(videoID: videoID) == batch.renditions)
+            #expect(try await catalog.sceneCuts(videoID: videoID) == batch.sceneCuts)
+            #expect(try await catalog.fingerprints() == [batch.fingerprint!])
+
+            // A later job with the same content keeps the first video's silver rows.
+            var again = sampleBatch(jobID: "job-2", requestID: "req-2", videoID: "22222222-2222-2222-2222-222222222222")
+            again.fingerprint = FingerprintRecord(videoID: "22222222-2222-2222-2222-222222222222", secondsPerHash: 1, hashesHex: "ffffffffffffffff")
+            try await catalog.commit(again)
+            #expect(try await catalog.fingerprints() == [batch.fingerprint!])
+            try await catalog.close()
+        }
     }
 }

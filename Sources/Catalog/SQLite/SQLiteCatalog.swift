@@ -189,6 +189,26 @@ public actor SQLiteCatalog: Catalog {
         }
     }
 
+    public func renditions(videoID: String) async throws -> [RenditionRecord] {
+        try await exclusively { connection in
+            try await run(connection, "SELECT * FROM renditions WHERE video_id = ? ORDER BY height DESC, name", [.init(videoID)])
+                .map(Self.renditionRecord)
+        }
+    }
+
+    public func sceneCuts(videoID: String) async throws -> [SceneCutRecord] {
+        try await exclusively { connection in
+            try await run(connection, "SELECT * FROM scene_cuts WHERE video_id = ? ORDER BY seq", [.init(videoID)])
+                .map(Self.sceneCutRecord)
+        }
+    }
+
+    public func fingerprints() async throws -> [FingerprintRecord] {
+        try await exclusively { connection in
+            try await run(connection, "SELECT * FROM fingerprints ORDER BY video_id").map(Self.fingerprintRecord)
+        }
+    }
+
     public func recordTaskRuns(_ runs: [TaskRunRecord]) async throws {
         guard !runs.isEmpty else { return }
         try await exclusively { connection in
@@ -263,6 +283,7 @@ public actor SQLiteCatalog: Catalog {
                 for stream in batch.streams {
                     try await insertStream(stream, connection)
                 }
+                try await insertSilver(of: batch, connection)
             }
         }
         func linked(_ id: String?) -> String? { id.map { storedVideoID[$0] ?? $0 } }
@@ -359,6 +380,38 @@ public actor SQLiteCatalog: Catalog {
                 .init(stream.rotationDegrees), .init(stream.detailJSON),
             ]
         )
+    }
+
+    private func insertSilver(of batch: GoldBatch, _ connection: SQLiteConnection) async throws {
+        for rendition in batch.renditions {
+            try await run(
+                connection,
+                """
+                INSERT INTO renditions (video_id, name, path, width, height, duration_seconds, size_bytes, bit_rate,
+                                        psnr, ssim, verified)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    .init(rendition.videoID), .init(rendition.name), .init(rendition.path), .init(rendition.width),
+                    .init(rendition.height), .init(rendition.durationSeconds), .init(rendition.sizeBytes),
+                    .init(rendition.bitRate), .init(rendition.psnr), .init(rendition.ssim), .init(rendition.verified ? 1 : 0),
+                ]
+            )
+        }
+        for (seq, cut) in batch.sceneCuts.enumerated() {
+            try await run(
+                connection,
+                "INSERT INTO scene_cuts (video_id, seq, seconds, score) VALUES (?, ?, ?, ?)",
+                [.init(cut.videoID), .init(seq), .init(cut.seconds), .init(cut.score)]
+            )
+        }
+        if let fingerprint = batch.fingerprint {
+            try await run(
+                connection,
+                "INSERT INTO fingerprints (video_id, seconds_per_hash, hashes_hex) VALUES (?, ?, ?)",
+                [.init(fingerprint.videoID), .init(fingerprint.secondsPerHash), .init(fingerprint.hashesHex)]
+            )
+        }
     }
 
     // MARK: - Connection discipline

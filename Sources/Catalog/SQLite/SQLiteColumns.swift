@@ -59,6 +59,11 @@ struct SQLiteColumns {
         }
     }
 
+    func double(_ name: String) throws -> Double {
+        guard let value = try optionalDouble(name) else { throw corrupt(name, "is NULL") }
+        return value
+    }
+
     func optionalDate(_ name: String) throws -> Date? {
         guard let text = try optionalString(name) else { return nil }
         guard let date = CatalogTimestamp.date(text) else { throw corrupt(name, "is not a timestamp: \(text)") }
@@ -106,6 +111,28 @@ extension SQLiteCatalog {
             language: try c.optionalString("language"), rotationDegrees: try c.optionalDouble("rotation_degrees"),
             detailJSON: try c.string("detail_json")
         )
+    }
+
+    static func renditionRecord(_ row: SQLiteRow) throws -> RenditionRecord {
+        let c = SQLiteColumns(row: row, table: "renditions")
+        return RenditionRecord(
+            videoID: try c.string("video_id"), name: try c.string("name"), path: try c.string("path"),
+            width: try c.int("width"), height: try c.int("height"), durationSeconds: try c.optionalDouble("duration_seconds"),
+            sizeBytes: try c.int64("size_bytes"), bitRate: try c.optionalInt64("bit_rate"), psnr: try c.optionalDouble("psnr"),
+            ssim: try c.optionalDouble("ssim"), verified: try c.int("verified") != 0
+        )
+    }
+
+    static func sceneCutRecord(_ row: SQLiteRow) throws -> SceneCutRecord {
+        let c = SQLiteColumns(row: row, table: "scene_cuts")
+        return SceneCutRecord(videoID: try c.string("video_id"), seconds: try c.double("seconds"),
+                              score: try c.double("score"))
+    }
+
+    static func fingerprintRecord(_ row: SQLiteRow) throws -> FingerprintRecord {
+        let c = SQLiteColumns(row: row, table: "fingerprints")
+        return FingerprintRecord(videoID: try c.string("video_id"), secondsPerHash: try c.double("seconds_per_hash"),
+                                 hashesHex: try c.string("hashes_hex"))
     }
 
     static func jobRecord(_ row: SQLiteRow) throws -> JobRecord {
