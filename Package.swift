@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // C libraries, each behind a shim header with prefixed static-inline wrappers.
@@ -28,6 +29,10 @@ let package = Package(
         .target(name: "Media", dependencies: ["CFFmpeg"]),
         .target(name: "Scheduler"),
         .target(name: "Catalog", dependencies: [.product(name: "SQLiteNIO", package: "sqlite-nio")]),
+        .target(
+            name: "CatalogPostgres",
+            dependencies: ["Catalog", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
         .target(name: "Notifications", dependencies: ["CCurl"]),
         .target(name: "Kafka", dependencies: ["CRdKafka"]),
         .target(
@@ -57,6 +62,7 @@ let package = Package(
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
+        .testTarget(name: "CatalogPostgresTests", dependencies: ["CatalogPostgres", "Catalog"]),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Catalog", "Media"]),
     ],
