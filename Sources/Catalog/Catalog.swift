@@ -41,6 +41,10 @@ public protocol Catalog: Sendable {
     /// Records task runs that finished after their job's gold commit (the gold tasks' own
     /// runs). A run already recorded for the same job, task and attempt is replaced.
     func recordTaskRuns(_ runs: [TaskRunRecord]) async throws
+    /// Pending notifications due for a delivery attempt at `date`, oldest first.
+    func pendingNotifications(dueBy date: Date, limit: Int) async throws -> [NotificationRecord]
+    /// Records a failed delivery attempt; the notification stays pending until `retryAt`.
+    func markNotificationFailed(id: String, error: String, retryAt: Date) async throws
     /// Marks a pending notification delivered; `path` is where it went (an `.eml` file).
     func markNotificationSent(id: String, at: Date, path: String?) async throws
     func close() async throws

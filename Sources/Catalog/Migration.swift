@@ -40,7 +40,7 @@ extension Migration {
     /// microseconds (they sort like TIMESTAMPTZ); INTEGER is 64-bit like BIGINT; REAL is
     /// DOUBLE PRECISION; JSON is TEXT in SQLite and JSONB in PostgreSQL. Ids are TEXT in both,
     /// so UUID strings read back exactly as written.
-    public static let all: [Migration] = [initial, silver]
+    public static let all: [Migration] = [initial, silver, notificationOutbox]
 
     static let initial = Migration(
         version: 1,
@@ -330,6 +330,31 @@ extension Migration {
                 hashes_hex       TEXT NOT NULL
             )
             """,
+        ]
+    )
+}
+
+extension Migration {
+    /// Version 3: notifications carry their rendered message and delivery attempts, making
+    /// the table a transactional outbox a notifier drains whenever the mail server is up.
+    static let notificationOutbox = Migration(
+        version: 3,
+        name: "notification_outbox",
+        sqlite: [
+            "ALTER TABLE notifications ADD COLUMN sender TEXT",
+            "ALTER TABLE notifications ADD COLUMN message TEXT",
+            "ALTER TABLE notifications ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE notifications ADD COLUMN last_error TEXT",
+            "ALTER TABLE notifications ADD COLUMN next_attempt_at TEXT",
+            "CREATE INDEX notifications_pending ON notifications (state, next_attempt_at)",
+        ],
+        postgres: [
+            "ALTER TABLE notifications ADD COLUMN sender TEXT",
+            "ALTER TABLE notifications ADD COLUMN message TEXT",
+            "ALTER TABLE notifications ADD COLUMN attempts BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE notifications ADD COLUMN last_error TEXT",
+            "ALTER TABLE notifications ADD COLUMN next_attempt_at TIMESTAMPTZ",
+            "CREATE INDEX notifications_pending ON notifications (state, next_attempt_at)",
         ]
     )
 }

@@ -218,10 +218,19 @@ public struct NotificationRecord: Codable, Sendable, Equatable {
     public var path: String?
     public var createdAt: Date
     public var sentAt: Date?
+    /// The envelope sender and the rendered RFC 5322 message: stored with the row in the
+    /// gold transaction, so a notifier can deliver it whenever the mail server is back.
+    public var sender: String?
+    public var message: String?
+    /// Failed delivery attempts so far, the last error, and when to try again.
+    public var attempts: Int
+    public var lastError: String?
+    public var nextAttemptAt: Date?
 
     public init(
         id: String, jobID: String, kind: String, recipient: String, subject: String, state: String,
-        path: String? = nil, createdAt: Date, sentAt: Date? = nil
+        path: String? = nil, createdAt: Date, sentAt: Date? = nil, sender: String? = nil, message: String? = nil,
+        attempts: Int = 0, lastError: String? = nil, nextAttemptAt: Date? = nil
     ) {
         self.id = id
         self.jobID = jobID
@@ -232,6 +241,11 @@ public struct NotificationRecord: Codable, Sendable, Equatable {
         self.path = path
         self.createdAt = createdAt
         self.sentAt = sentAt
+        self.sender = sender
+        self.message = message
+        self.attempts = attempts
+        self.lastError = lastError
+        self.nextAttemptAt = nextAttemptAt
     }
 }
 

@@ -31,9 +31,9 @@ public struct OutboxMailer: MailTransport {
         return directory + "/" + safe + ".eml"
     }
 
-    public func send(_ message: EmailMessage) async throws -> MailDelivery {
-        let target = path(for: message.messageID)
-        let delivered = MailDelivery(messageID: message.messageID, destination: target, wasAlreadyDelivered: true)
+    public func deliver(_ envelope: MailEnvelope) async throws -> MailDelivery {
+        let target = path(for: envelope.messageID)
+        let delivered = MailDelivery(messageID: envelope.messageID, destination: target, wasAlreadyDelivered: true)
         if FileManager.default.fileExists(atPath: target) {
             return delivered
         }
@@ -44,7 +44,7 @@ public struct OutboxMailer: MailTransport {
         }
         let temporary = directory + "/.tmp-" + UUID().uuidString + ".eml"
         defer { unlink(temporary) }
-        try Self.writeSynced(message.rfc5322(), to: temporary)
+        try Self.writeSynced(envelope.content, to: temporary)
         // link() fails if the target exists where rename() would replace it: two senders racing
         // on one Message-ID leave the first file untouched.
         if link(temporary, target) != 0 {
@@ -55,7 +55,7 @@ public struct OutboxMailer: MailTransport {
             throw MailError(.outboxWriteFailed, "cannot link \(target): \(String(cString: strerror(code)))", isRetryable: true)
         }
         Self.syncDirectory(directory)
-        return MailDelivery(messageID: message.messageID, destination: target, wasAlreadyDelivered: false)
+        return MailDelivery(messageID: envelope.messageID, destination: target, wasAlreadyDelivered: false)
     }
 
     private static func writeSynced(_ data: Data, to path: String) throws {

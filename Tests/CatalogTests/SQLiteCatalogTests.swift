@@ -14,11 +14,11 @@ struct SQLiteCatalogTests {
                 "fingerprints", "jobs", "notifications", "qc_findings", "renditions", "scene_cuts", "schema_migrations",
                 "streams", "task_runs", "videos",
             ])
-            #expect(try sqlite3(path, "SELECT version || ' ' || name FROM schema_migrations ORDER BY version") == ["1 initial", "2 silver"])
+            #expect(try sqlite3(path, "SELECT version || ' ' || name FROM schema_migrations ORDER BY version") == ["1 initial", "2 silver", "3 notification_outbox"])
             #expect(try sqlite3(path, "PRAGMA journal_mode") == ["wal"])
             let indexes = try sqlite3(path, "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'")
             #expect(Set(indexes) == ["jobs_request_id", "jobs_source_path", "jobs_created_at", "jobs_video_id",
-                                     "notifications_job_id"])
+                                     "notifications_job_id", "notifications_pending"])
             #expect(try sqlite3(path, "SELECT name FROM pragma_table_info('streams') WHERE pk > 0 ORDER BY pk") == [
                 "video_id", "idx",
             ])
@@ -388,6 +388,38 @@ private let nextVersion = (Migration.all.last?.version ?? 0) + 1
             again.fingerprint = FingerprintRecord(videoID: "22222222-2222-2222-2222-222222222222", secondsPerHash: 1, hashesHex: "ffffffffffffffff")
             try await catalog.commit(again)
             #expect(try await catalog.fingerprints() == [batch.fingerprint!])
+            try await catalog.close()
+        }
+    }
+}
+
+@Suite struct NotificationOutboxTests {
+    @Test func pendingNotificationsCarryTheirMessageUntilSent() async throws {
+        try await withTemporaryFolder { folder in
+            let catalog = try await openCatalog(in: folder)
+            var batch = sampleBatch()
+            let created = batch.job.createdAt
+            batch.notifications = [
+                NotificationRecord(id: "<req-1.ready@vidpipe>", jobID: batch.job.id, kind: "ready", recipient: "a@example.com",
+                                   subject: "Ready", state: "pending", createdAt: created, sender: "vidpipe@localhost",
+                                   message: "Subject: Ready\r\n\r\nbody\r\n"),
+            ]
+            try await catalog.commit(batch)
+            let due = try await catalog.pendingNotifications(dueBy: created.addingTimeInterval(1), limit: 10)
+            #expect(due.map(\.id) == ["<req-1.ready@vidpipe>"])
+            #expect(due.first?.message == "Subject: Ready\r\n\r\nbody\r\n")
+
+            // A failed attempt waits until its retry time, then is due again.
+            let retryAt = created.addingTimeInterval(60)
+            try await catalog.markNotificationFailed(id: "<req-1.ready@vidpipe>", error: "connection refused", retryAt: retryAt)
+            #expect(try await catalog.pendingNotifications(dueBy: created.addingTimeInterval(30), limit: 10).isEmpty)
+            let again = try await catalog.pendingNotifications(dueBy: retryAt, limit: 10)
+            #expect(again.first?.attempts == 1)
+            #expect(again.first?.lastError == "connection refused")
+
+            try await catalog.markNotificationSent(id: "<req-1.ready@vidpipe>", at: retryAt, path: nil)
+            #expect(try await catalog.pendingNotifications(dueBy: retryAt.addingTimeInterval(3600), limit: 10).isEmpty)
+            #expect(try await catalog.notifications(jobID: batch.job.id).first?.state == "sent")
             try await catalog.close()
         }
     }

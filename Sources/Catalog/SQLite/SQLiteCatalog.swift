@@ -233,6 +233,30 @@ public actor SQLiteCatalog: Catalog {
         }
     }
 
+    public func pendingNotifications(dueBy date: Date, limit: Int) async throws -> [NotificationRecord] {
+        try await exclusively { connection in
+            try await run(
+                connection,
+                """
+                SELECT * FROM notifications
+                WHERE state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+                ORDER BY created_at, id LIMIT ?
+                """,
+                [.init(date), .init(limit)]
+            ).map(Self.notificationRecord)
+        }
+    }
+
+    public func markNotificationFailed(id: String, error: String, retryAt: Date) async throws {
+        _ = try await exclusively { connection in
+            try await run(
+                connection,
+                "UPDATE notifications SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
+                [.init(error), .init(retryAt), .init(id)]
+            )
+        }
+    }
+
     public func markNotificationSent(id: String, at date: Date, path: String?) async throws {
         _ = try await exclusively { connection in
             try await run(
@@ -333,13 +357,16 @@ public actor SQLiteCatalog: Catalog {
             try await run(
                 connection,
                 """
-                INSERT INTO notifications (id, job_id, kind, recipient, subject, state, path, created_at, sent_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO notifications (id, job_id, kind, recipient, subject, state, path, created_at, sent_at,
+                                           sender, message, attempts, last_error, next_attempt_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [
                     .init(notification.id), .init(notification.jobID), .init(notification.kind),
                     .init(notification.recipient), .init(notification.subject), .init(notification.state),
                     .init(notification.path), .init(notification.createdAt), .init(notification.sentAt),
+                    .init(notification.sender), .init(notification.message), .init(notification.attempts),
+                    .init(notification.lastError), .init(notification.nextAttemptAt),
                 ]
             )
         }

@@ -175,7 +175,9 @@ extension SQLiteCatalog {
         return NotificationRecord(
             id: try c.string("id"), jobID: try c.string("job_id"), kind: try c.string("kind"),
             recipient: try c.string("recipient"), subject: try c.string("subject"), state: try c.string("state"),
-            path: try c.optionalString("path"), createdAt: try c.date("created_at"), sentAt: try c.optionalDate("sent_at")
+            path: try c.optionalString("path"), createdAt: try c.date("created_at"), sentAt: try c.optionalDate("sent_at"),
+            sender: try c.optionalString("sender"), message: try c.optionalString("message"), attempts: try c.int("attempts"),
+            lastError: try c.optionalString("last_error"), nextAttemptAt: try c.optionalDate("next_attempt_at")
         )
     }
 }

@@ -88,28 +88,38 @@ public struct JobResult: Sendable {
     }
 
     /// Gold's one transaction: video, streams, job, task runs so far, findings and the
-    /// pending notifications (a transactional outbox: mail is only sent for what is recorded).
+    /// pending notifications with their rendered messages (a transactional outbox: mail is
+    /// only sent for what is recorded, and what is recorded is eventually sent).
     func commit(to catalog: any Catalog, taskRuns: [TaskRunRecord]) async throws -> CommittedJob {
         let notifications = emails.map { email in
             NotificationRecord(
                 id: email.messageID, jobID: job.id, kind: email.headers.first { $0.name == NotificationComposer.kindHeader }?.value ?? "ready",
                 recipient: email.to.map(\.address).joined(separator: ", "), subject: email.subject,
-                state: "pending", path: nil, createdAt: Date(), sentAt: nil)
+                state: "pending", path: nil, createdAt: Date(), sentAt: nil,
+                sender: email.from.address, message: String(decoding: email.rfc5322(), as: UTF8.self))
         }
         try await catalog.commit(GoldBatch(video: video, streams: streams, job: job, taskRuns: taskRuns,
                                            findings: findings, notifications: notifications))
         return CommittedJob(taskRunsRecorded: taskRuns.count, notificationIDs: notifications.map(\.id))
     }
 
-    /// Sends the committed notifications and marks each sent.
-    func deliver(_ committed: CommittedJob, via mailer: any MailTransport, catalog: any Catalog) async throws -> DeliveryReport {
-        var delivered: [MailDelivery] = []
+    /// Tries each committed notification once. A failed delivery stays pending in the
+    /// catalog for the notifier to retry; it does not fail the job, which is recorded.
+    func deliver(_ committed: CommittedJob, via mailer: any MailTransport, catalog: any Catalog,
+                 retryAfter: Duration) async throws -> DeliveryReport {
+        var report = DeliveryReport(deliveries: [], deferred: [])
         for email in emails where committed.notificationIDs.contains(email.messageID) {
-            let delivery = try await mailer.send(email)
-            try await catalog.markNotificationSent(id: email.messageID, at: Date(), path: delivery.destination)
-            delivered.append(delivery)
+            do {
+                let delivery = try await mailer.send(email)
+                try await catalog.markNotificationSent(id: email.messageID, at: Date(), path: delivery.destination)
+                report.deliveries.append(delivery)
+            } catch let error as MailError {
+                let retryAt = Date().addingTimeInterval(Double(retryAfter.components.seconds))
+                try await catalog.markNotificationFailed(id: email.messageID, error: error.description, retryAt: retryAt)
+                report.deferred.append(email.messageID)
+            }
         }
-        return DeliveryReport(deliveries: delivered)
+        return report
     }
 }
 
@@ -119,7 +129,8 @@ public struct CommittedJob: Sendable {
     public var notificationIDs: [String]
 }
 
-/// Where each notification went (an `.eml` path in embedded mode).
+/// Where each notification went (an `.eml` path in embedded mode), and which wait for a retry.
 public struct DeliveryReport: Sendable {
     public var deliveries: [MailDelivery]
+    public var deferred: [String]
 }

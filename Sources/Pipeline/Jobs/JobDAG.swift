@@ -168,7 +168,7 @@ public struct JobDAGs: Sendable {
                 try await result.commit(to: context.catalog, taskRuns: ticket.runs.all())
             }
             dag.task("gold.notify", inputs: JobArtifacts.result, JobArtifacts.committed, output: JobArtifacts.delivered, options: io(context)) { result, committed in
-                try await result.deliver(committed, via: context.mailer, catalog: context.catalog)
+                try await result.deliver(committed, via: context.mailer, catalog: context.catalog, retryAfter: .seconds(30))
             }
         }
     }
