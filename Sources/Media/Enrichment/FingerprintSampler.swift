@@ -70,7 +70,14 @@ final class FingerprintSampler: FrameConsumer {
     }
 
     /// cos((2x + 1)·u·π / 64) for u < 8, x < 32.
-    private static let dctCosines: [Double] = (0..<8).flatMap { u in
-        (0..<side).map { x in cos(Double(2 * x + 1) * Double(u) * Double.pi / Double(2 * side)) }
-    }
+    private static let dctCosines: [Double] = {
+        var table: [Double] = []
+        for u in 0..<8 {
+            for x in 0..<side {
+                let angle: Double = Double(2 * x + 1) * Double(u) * Double.pi / Double(2 * side)
+                table.append(cos(angle))
+            }
+        }
+        return table
+    }()
 }
