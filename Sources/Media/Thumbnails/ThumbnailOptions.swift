@@ -11,7 +11,8 @@ public struct ThumbnailOptions: Sendable, Equatable {
     public var posterMaxWidth = 1280
     /// JPEG quality on ffmpeg's `-q:v` scale, 2 (best) … 31. Default 3.
     public var jpegQScale = 3
-    /// Most frames evaluated as poster candidates, spread over the duration. Default 60.
+    /// Most frames evaluated as poster candidates, spread over the duration (and never more
+    /// than two a second). Default 60.
     public var posterCandidates = 60
     /// Mean luma (0…255) below which a candidate counts as black. Default 32, just above
     /// limited-range black (16) with some noise.
