@@ -35,6 +35,7 @@ final class ThumbnailRenderer: FrameConsumer {
     private var tileScaler: FrameScaler?
     private var tileSize = (width: 0, height: 0)
     private var plannedTiles = 0
+    private var columns = 1
     private var tileSpacing = 0.0
     private var declaredDuration: Double?
     private var sheet = PlanarImage.black(width: 2, height: 2)
@@ -70,7 +71,7 @@ final class ThumbnailRenderer: FrameConsumer {
         let stored = geometry.storedSize(for: tileSize)
         // Area averaging: the right filter for a large reduction, and cheaper than bicubic at it.
         tileScaler = try FrameScaler(width: stored.width, height: stored.height, gray: false, flags: SWS_AREA)
-        let columns = max(1, min(options.columns, plannedTiles))
+        columns = max(1, min(options.columns, plannedTiles))
         let rows = (plannedTiles + columns - 1) / columns
         sheet = PlanarImage.black(width: columns * tileSize.width, height: rows * tileSize.height)
     }
@@ -89,13 +90,13 @@ final class ThumbnailRenderer: FrameConsumer {
             }
         }
 
-        var tile: PlanarImage?
-        while filledTiles < plannedTiles, seconds + halfFrame >= (Double(filledTiles) + 0.5) * tileSpacing {
-            if tile == nil { tile = try tileScaler.scale(frame).rotated(clockwiseQuarterTurns: geometry.quarterTurns) }
-            let columns = max(1, min(options.columns, plannedTiles))
-            sheet.paste(tile!, x: (filledTiles % columns) * tileSize.width, y: (filledTiles / columns) * tileSize.height)
+        guard filledTiles < plannedTiles, seconds + halfFrame >= (Double(filledTiles) + 0.5) * tileSpacing else { return }
+        let tile = try tileScaler.scale(frame).rotated(clockwiseQuarterTurns: geometry.quarterTurns)
+        // One frame fills every slot it reaches (clips with gaps, or fewer frames than tiles).
+        repeat {
+            sheet.paste(tile, x: (filledTiles % columns) * tileSize.width, y: (filledTiles / columns) * tileSize.height)
             filledTiles += 1
-        }
+        } while filledTiles < plannedTiles && seconds + halfFrame >= (Double(filledTiles) + 0.5) * tileSpacing
     }
 
     func finish() throws {
@@ -110,7 +111,6 @@ final class ThumbnailRenderer: FrameConsumer {
         let posterPath = (directory as NSString).appendingPathComponent(Self.posterName)
         try write(JPEGEncoder.encode(posterImage, qscale: options.jpegQScale), to: posterPath)
 
-        let columns = max(1, min(options.columns, plannedTiles))
         let rows = (filledTiles + columns - 1) / columns
         let spritePath = (directory as NSString).appendingPathComponent(Self.spriteName)
         try write(JPEGEncoder.encode(sheet.cropped(toHeight: rows * tileSize.height), qscale: options.jpegQScale), to: spritePath)
