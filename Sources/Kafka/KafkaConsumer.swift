@@ -131,14 +131,14 @@ public final class KafkaConsumer: Sendable {
     /// + 1 (an explicit per-partition commit, never the consumed position).
     ///
     /// Returns what happened; ``KafkaCommitOutcome/revoked`` means another member now
-    /// owns the partition and will redo the message. Throws when the broker refuses the
+    /// owns the partition and will redo the message. Committing a message twice changes
+    /// nothing the second time. Throws when the broker refuses the
     /// commit or the consumer is closed.
     @discardableResult
     public func commit(_ message: KafkaMessage) async throws -> KafkaCommitOutcome {
         let outcome = try await withCheckedThrowingContinuation { continuation in
             let accepted = state.shared.withLock { shared in
                 guard shared.lifecycle != .finished else { return false }
-                shared.inFlight -= 1
                 shared.finished.append((message, continuation))
                 return true
             }
@@ -290,8 +290,10 @@ public final class KafkaConsumer: Sendable {
         var nextOffsets: [KafkaTopicPartition: Int64] = [:]
         let outcomes = state.shared.withLock { shared in
             finished.map { message, _ in
-                let outcome = shared.tracker.finish(
+                guard let outcome = shared.tracker.finish(
                     message.topicPartition, offset: message.offset, generation: message.assignmentGeneration)
+                else { return KafkaCommitOutcome.pending }  // committed twice: nothing new
+                shared.inFlight -= 1
                 if case .committed(let next) = outcome {
                     nextOffsets[message.topicPartition] = max(next, nextOffsets[message.topicPartition] ?? next)
                 }

@@ -34,11 +34,11 @@ struct OffsetTracker: Sendable {
         return partitions[partition]!.generation
     }
 
-    /// Records a finished message and says how far the partition's commit point may move.
-    mutating func finish(_ partition: KafkaTopicPartition, offset: Int64, generation: UInt64) -> KafkaCommitOutcome {
+    /// Records a finished message and says how far the partition's commit point may move;
+    /// nil when the message was already finished (it is no longer in flight).
+    mutating func finish(_ partition: KafkaTopicPartition, offset: Int64, generation: UInt64) -> KafkaCommitOutcome? {
         guard var state = partitions[partition], state.generation == generation else { return .revoked }
-        // A second commit of the same message finds it gone from `delivered`: nothing to do.
-        guard state.delivered.contains(offset) else { return .pending }
+        guard state.delivered.contains(offset), !state.finished.contains(offset) else { return nil }
         state.finished.insert(offset)
         var done = 0
         while done < state.delivered.count, state.finished.contains(state.delivered[done]) { done += 1 }
