@@ -22,6 +22,12 @@ enum TestBroker {
             extraProperties: ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"])
     }
 
+    /// KAFKA_TEST_LOG=1 prints librdkafka's log lines to stderr.
+    static let logHandler: KafkaLogHandler? = {
+        guard ProcessInfo.processInfo.environment["KAFKA_TEST_LOG"] == "1" else { return nil }
+        return { (entry: KafkaLogEntry) in FileHandle.standardError.write(Data("kafka: \(entry)\n".utf8)) }
+    }()
+
     static func uniqueName(_ prefix: String) -> String {
         "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
     }
@@ -82,21 +88,21 @@ enum Oracle {
 /// Runs a consumer and collects what it hands out, so tests can wait with a deadline.
 final class ConsumerHarness: Sendable {
     let consumer: KafkaConsumer
-    private let received = Mutex<[KafkaMessage]>([])
+    private let received = LockedMessages()
     private let runTask: Task<Void, any Error>
     private let readTask: Task<Void, any Error>
 
     init(_ configuration: KafkaConfiguration, topic: String, maxInFlight: Int = 16) throws {
-        let consumer = try KafkaConsumer(configuration: configuration, topics: [topic], maxInFlight: maxInFlight)
+        let consumer = try KafkaConsumer(
+            configuration: configuration, topics: [topic], maxInFlight: maxInFlight, logHandler: TestBroker.logHandler)
         self.consumer = consumer
         runTask = Task { try await consumer.run() }
-        let received = received
-        readTask = Task {
-            for try await message in consumer.messages { received.withLock { $0.append(message) } }
+        readTask = Task { [received] in
+            for try await message in consumer.messages { received.messages.withLock { $0.append(message) } }
         }
     }
 
-    var messages: [KafkaMessage] { received.withLock { $0 } }
+    var messages: [KafkaMessage] { received.messages.withLock { $0 } }
 
     /// Waits until at least `count` messages arrived; returns all received so far.
     @discardableResult
@@ -110,6 +116,10 @@ final class ConsumerHarness: Sendable {
         try await runTask.value
         try await readTask.value
     }
+}
+
+final class LockedMessages: Sendable {
+    let messages = Mutex<[KafkaMessage]>([])
 }
 
 struct Timeout: Error, CustomStringConvertible {

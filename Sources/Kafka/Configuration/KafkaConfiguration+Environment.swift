@@ -53,7 +53,7 @@ extension KafkaConfiguration {
         guard let servers = take("bootstrap.servers") else {
             throw KafkaError(.configuration, "KAFKA_BOOTSTRAP_SERVERS: not set, and bootstrap.servers is missing from KAFKA_CLIENT_PROPERTIES")
         }
-        let serverList = servers.value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let serverList = servers.value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         if serverList.isEmpty || serverList.contains(where: \.isEmpty) {
             throw KafkaError(.configuration, "\(servers.source): expected host:port[,host:port...]")
         }
