@@ -65,6 +65,7 @@ let package = Package(
         .testTarget(name: "CatalogPostgresTests", dependencies: ["CatalogPostgres", "Catalog"]),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Catalog", "Media"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
     ],
     swiftLanguageModes: [.v6]
 )
