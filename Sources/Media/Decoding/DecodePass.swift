@@ -72,6 +72,13 @@ final class DecodePass {
         guard videoStream != nil || audioStream != nil else {
             throw MediaError(code: .noStreams, path: path, message: "\(path): no audio or video stream to decode.")
         }
+        if let index = videoStream, let parameters = streams[index].pointee.codecpar?.pointee,
+           parameters.width != 0 || parameters.height != 0,
+           av_image_check_size2(UInt32(bitPattern: parameters.width), UInt32(bitPattern: parameters.height), Int64.max, AV_PIX_FMT_NONE, 0, nil) < 0 {
+            // Refused up front: a decoder would fail to open, or try to allocate gigabytes.
+            throw MediaError(code: .invalidDimensions, path: path,
+                             message: "\(path): video stream #\(index) declares \(parameters.width)x\(parameters.height) pixels, which no decoder accepts; the header is corrupt or crafted.")
+        }
         video = try videoStream.map { index throws(MediaError) in try StreamDecoder(stream: streams[index], index: index, path: path) }
         audio = try audioStream.map { index throws(MediaError) in try StreamDecoder(stream: streams[index], index: index, path: path) }
 
@@ -125,7 +132,9 @@ final class DecodePass {
             }
             defer { av_packet_unref(packet) }
             let index = Int(packet.pointee.stream_index)
-            guard let decoder = [video, audio].compactMap({ $0 }).first(where: { $0.index == index }) else { continue }
+            // Per packet: no array built to find the decoder.
+            let decoder: StreamDecoder
+            if let video, video.index == index { decoder = video } else if let audio, audio.index == index { decoder = audio } else { continue }
             let isVideo = decoder === video
             let packetSeconds = Self.seconds(packet.pointee.pts, decoder.stream.pointee.time_base)
             for consumer in consumers { try consumer.consumePacket(packet, isVideo: isVideo, seconds: packetSeconds) }
