@@ -47,8 +47,10 @@ public struct QCOptions: Sendable, Equatable {
     /// idet `prog_thres`: how much likelier progressive must be than interlaced. Default 1.5.
     public var progressiveThreshold = 1.5
     /// Share of idet's classified frames (multi-frame detection, undetermined excluded) that
-    /// must be interlaced for the interlacing hint. Default 0.5.
-    public var interlacedMinShare = 0.5
+    /// must show one and the same field order for the interlacing hint. Busy progressive
+    /// pictures (testsrc2) read as a TFF/BFF mix near 0.5; interlaced video is near 1.
+    /// Default 0.8.
+    public var interlacedMinShare = 0.8
 
     public init() {}
 }

@@ -49,12 +49,21 @@ public struct QCFrameRate: Codable, Sendable, Equatable {
     }
 }
 
-/// idet's multi-frame field-order counts.
+/// idet's multi-frame field-order counts, and what the bitstream itself says.
 public struct QCInterlace: Codable, Sendable, Equatable {
     public var topFieldFirst: Int
     public var bottomFieldFirst: Int
     public var progressive: Int
     public var undetermined: Int
+    /// Frames the decoder reported as coded interlaced (`interlaced_frame`).
+    public var codedInterlacedFrames: Int
+
+    /// The more frequent field order's share of idet's classified frames; real interlaced
+    /// video keeps one order, while busy progressive video splits between both.
+    public var dominantFieldOrderShare: Double {
+        let classified = topFieldFirst + bottomFieldFirst + progressive
+        return classified > 0 ? Double(max(topFieldFirst, bottomFieldFirst)) / Double(classified) : 0
+    }
 }
 
 /// The decode pass's health, as QC reads it.

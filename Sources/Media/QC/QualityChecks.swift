@@ -72,13 +72,10 @@ final class QualityChecks {
                                                   rate.minimumFrameDuration, rate.maximumFrameDuration))
         }
 
-        if let interlace = report.interlace {
-            let interlaced = interlace.topFieldFirst + interlace.bottomFieldFirst
-            let classified = interlaced + interlace.progressive
-            if classified > 0, Double(interlaced) / Double(classified) > options.interlacedMinShare {
-                let order = interlace.topFieldFirst >= interlace.bottomFieldFirst ? "top field first" : "bottom field first"
-                add(.interlaced, .warn, "interlaced picture, \(order) (idet: TFF \(interlace.topFieldFirst), BFF \(interlace.bottomFieldFirst), progressive \(interlace.progressive), undetermined \(interlace.undetermined))")
-            }
+        if let interlace = report.interlace, interlace.dominantFieldOrderShare >= options.interlacedMinShare {
+            let order = interlace.topFieldFirst >= interlace.bottomFieldFirst ? "top field first" : "bottom field first"
+            add(.interlaced, .warn, "interlaced picture, \(order) (idet: TFF \(interlace.topFieldFirst), BFF \(interlace.bottomFieldFirst), "
+                + "progressive \(interlace.progressive), undetermined \(interlace.undetermined); \(interlace.codedInterlacedFrames) frames coded interlaced)")
         }
 
         if decode.errorCount > 0 {

@@ -12,6 +12,7 @@ final class VideoQualityAnalyzer: FrameConsumer {
     private var cadence: FrameCadence
     private var blackStart: Double?
     private var freezeStart: Double?
+    private var codedInterlacedFrames = 0
 
     private(set) var hasVideo = false
     private(set) var black: [QCSegment] = []
@@ -46,6 +47,7 @@ final class VideoQualityAnalyzer: FrameConsumer {
 
     func consumeVideo(_ frame: UnsafeMutablePointer<AVFrame>, seconds: Double) throws {
         cadence.add(seconds)
+        if frame.pointee.interlaced_frame != 0 { codedInterlacedFrames += 1 }
         let packetDuration = frame.pointee.pkt_duration
         let duration = packetDuration > 0 ? Double(packetDuration) * Double(timeBase.num) / Double(timeBase.den)
             : nominalFrameDuration ?? cadence.lastDuration ?? 0
@@ -74,6 +76,7 @@ final class VideoQualityAnalyzer: FrameConsumer {
             do throws(MediaError) { try chain.finish(handle: read) } catch { incompleteReason = "video analysis could not finish: \(error.message)" }
         }
         chain = nil
+        interlace?.codedInterlacedFrames = codedInterlacedFrames
         // blackdetect and freezedetect leave a run open at the end of the stream; it ends
         // where the last picture stops being shown.
         if let lastFrameEnd { closeOpenSegments(at: lastFrameEnd) }
@@ -94,7 +97,8 @@ final class VideoQualityAnalyzer: FrameConsumer {
             interlace = QCInterlace(
                 topFieldFirst: tff, bottomFieldFirst: Self.count(frame, "lavfi.idet.multiple.bff") ?? 0,
                 progressive: Self.count(frame, "lavfi.idet.multiple.progressive") ?? 0,
-                undetermined: Self.count(frame, "lavfi.idet.multiple.undetermined") ?? 0)
+                undetermined: Self.count(frame, "lavfi.idet.multiple.undetermined") ?? 0,
+                codedInterlacedFrames: codedInterlacedFrames)
         }
     }
 
@@ -117,7 +121,8 @@ final class VideoQualityAnalyzer: FrameConsumer {
     }
 
     private static func count(_ frame: UnsafeMutablePointer<AVFrame>, _ key: String) -> Int? {
-        FilterChain.metadata(frame, key).flatMap { Int($0) }
+        // Running totals printed as decimals ("12.00"), fractional only with idet's half_life.
+        FilterChain.metadata(frame, key).flatMap(Double.init).map { Int($0.rounded()) }
     }
 
     static func format(_ seconds: Double) -> String { String(format: "%.3f", seconds) }
