@@ -97,7 +97,7 @@ import Testing
     /// A quiet constant tone and a loud one that steps up halfway (so the range is not 0).
     @Test(arguments: [
         ("quiet", "sine=f=1000:d=6,volume=-24dB"),
-        ("loud", "sine=f=500:d=8,volume='if(lt(t,4),0.5,4)':eval=frame"),
+        ("loud", "sine=f=500:d=8,volume='if(lt(t,4),0.5,8)':eval=frame"),
     ])
     func loudnessMatchesEbur128(name: String, source: String) throws {
         let scratch = try ScratchDirectory()
@@ -118,17 +118,21 @@ import Testing
             #expect(qc.findings.contains { $0.kind.rawValue == "qc.loudness" && $0.message.contains("LUFS") })
         } else {
             #expect(loudness.range > 5)
-            #expect(qc.findings.contains { $0.kind.rawValue == "qc.loudness" && $0.message.contains("dBTP") })
+            // The stereo downmix peaks near -3 dBTP: within the -1 dBTP default, over a -6 limit.
+            #expect(!qc.findings.contains { $0.message.contains("dBTP") })
+            var strict = QCOptions()
+            strict.maximumPeak = -6
+            #expect(try SilverPass.run(path: path, qc: strict).qc.findings.contains { $0.kind.rawValue == "qc.loudness" && $0.message.contains("dBTP") })
         }
     }
 
-    /// Alternating 43 ms / 23 ms frame durations: vfrdet's ratio is near 1.
+    /// Two of every three frames kept: durations alternate 33 / 67 ms, vfrdet's ratio is near 1.
     @Test func variableFrameRateIsFlaggedConstantIsNot() throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         try CommandLineTool.ffmpeg([
-            "-f", "lavfi", "-i", "testsrc2=s=320x240:r=30:d=3,setpts='(N/30+0.01*mod(N,2))/TB'",
-            "-fps_mode", "vfr", "-c:v", "libx264", "-preset", "ultrafast", "-video_track_timescale", "1000", "vfr.mp4",
+            "-f", "lavfi", "-i", "testsrc2=s=320x240:r=30:d=3,select='not(eq(mod(n,3),2))'",
+            "-fps_mode", "vfr", "-c:v", "libx264", "-preset", "ultrafast", "vfr.mp4",
         ], in: scratch.url)
         try CommandLineTool.ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=320x240:r=30:d=3", "-c:v", "libx264", "-preset", "ultrafast", "cfr.mp4"], in: scratch.url)
 

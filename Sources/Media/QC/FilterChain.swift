@@ -45,11 +45,15 @@ final class FilterChain {
         let f = frame.pointee
         let format = swiftString(av_get_sample_fmt_name(AVSampleFormat(rawValue: f.format))) ?? "\(f.format)"
         var arguments = "time_base=1/\(f.sample_rate):sample_rate=\(f.sample_rate):sample_fmt=\(format)"
-        if f.ch_layout.order == AV_CHANNEL_ORDER_NATIVE, f.ch_layout.u.mask != 0 {
-            arguments += ":channel_layout=0x\(String(f.ch_layout.u.mask, radix: 16))"
-        } else {
-            arguments += ":channels=\(f.ch_layout.nb_channels)"
+        var mask = f.ch_layout.order == AV_CHANNEL_ORDER_NATIVE ? f.ch_layout.u.mask : 0
+        if mask == 0 {
+            // An unspecified layout (Matroska PCM, some WAV) fails negotiation; assume the
+            // usual one for the channel count, as the ffmpeg CLI does.
+            var guess = AVChannelLayout()
+            av_channel_layout_default(&guess, f.ch_layout.nb_channels)
+            mask = guess.order == AV_CHANNEL_ORDER_NATIVE ? guess.u.mask : 0
         }
+        arguments += mask != 0 ? ":channel_layout=0x\(String(mask, radix: 16))" : ":channels=\(f.ch_layout.nb_channels)"
         try self.init(frame: frame, source: "abuffer", arguments: arguments, sink: "abuffersink", filters: filters, path: path)
     }
 
