@@ -12,6 +12,10 @@
 #include <libswscale/swscale.h>
 #include <libswresample/swresample.h>
 #include <libavfilter/avfilter.h>
+#include <libavfilter/buffersrc.h>
+#include <libavfilter/buffersink.h>
+#include <libavutil/opt.h>
+#include <libavutil/imgutils.h>
 
 /* Macros the Swift importer cannot see, as prefixed functions. */
 static inline int vp_AVERROR(int e) { return AVERROR(e); }
