@@ -5,6 +5,11 @@ import Testing
 /// End-to-end renditions on generated clips, checked with the ffmpeg CLI as the oracle.
 @Suite("Renditions from one decode pass", .serialized)
 struct RenditionEncodeTests {
+    init() {
+        // x264 and the muxer log every encode at info level.
+        FFmpegLibraries.setLogLevel(.error)
+    }
+
     struct Fixture: CustomTestStringConvertible, Sendable {
         var name: String
         /// ffmpeg arguments writing `source.mp4` (a second command may derive from it).

@@ -69,6 +69,11 @@ final class AudioResampler {
         return frame
     }
 
+    /// Drops everything buffered.
+    func discardBuffered() {
+        av_audio_fifo_reset(fifo)
+    }
+
     private func configure(for frame: UnsafeMutablePointer<AVFrame>) throws(RenditionFailure) {
         var inputLayout = AVChannelLayout()
         defer { av_channel_layout_uninit(&inputLayout) }

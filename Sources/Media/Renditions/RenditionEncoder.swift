@@ -31,7 +31,7 @@ final class RenditionEncoder: FrameConsumer {
         sourceHasAudio = setup.audio != nil
         let source = RenditionWorker.Source(
             videoTimeBase: setup.video?.timeBase, videoFrameRate: setup.video?.frameRate ?? AVRational(num: 0, den: 1),
-            hasAudio: setup.audio != nil)
+            hasAudio: setup.audio != nil, durationSeconds: setup.durationSeconds)
         let worker = RenditionWorker(plan: plan, path: path, source: source, queue: queue)
         self.worker = worker
         let thread = Thread { worker.run() }

@@ -12,6 +12,8 @@ final class RenditionWorker: @unchecked Sendable {
         var videoTimeBase: AVRational?
         var videoFrameRate: AVRational
         var hasAudio: Bool
+        /// Container duration; audio past it is decoder padding and is cut.
+        var durationSeconds: Double?
     }
 
     let plan: RenditionPlan
@@ -127,7 +129,7 @@ final class RenditionWorker: @unchecked Sendable {
         if let bufferSize = plan.bufferSize { context.pointee.rc_buffer_size = Int32(bufferSize) }
         try RenditionFailure.check(av_opt_set(context.pointee.priv_data, "preset", plan.preset, 0), "unknown x264 preset \(plan.preset)")
         if globalHeader { context.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
-        try encoder.open(codec, name: "libx264")
+        try encoder.open(codec, name: "libx264 (preset \(plan.preset))")
         return encoder
     }
 
@@ -191,9 +193,16 @@ final class RenditionWorker: @unchecked Sendable {
     /// Encodes whole AAC frames from the FIFO; at the end, also the short remainder.
     private func drainFifo(into audio: CodecContext, resampler: AudioResampler, final: Bool) throws(RenditionFailure) {
         let frameSize = max(audio.pointer.pointee.frame_size, 1)
+        // AAC decoders return whole frames, so a source's last frame carries padding
+        // past its stated duration; stop at the duration like ffprobe's edit list does.
+        let end = source.durationSeconds.map { Int64(($0 * Double(plan.audioSampleRate)).rounded()) } ?? .max
         while resampler.buffered >= frameSize || (final && resampler.buffered > 0) {
-            let frame = try resampler.read(samples: frameSize)
             let pts = nextAudioPts ?? 0
+            guard pts < end else {
+                resampler.discardBuffered()
+                return
+            }
+            let frame = try resampler.read(samples: Int32(min(Int64(frameSize), end - pts)))
             frame.pointer.pointee.pts = pts
             nextAudioPts = pts + Int64(frame.pointer.pointee.nb_samples)
             try RenditionFailure.check(avcodec_send_frame(audio.pointer, frame.pointer), "the AAC encoder rejected a frame")
