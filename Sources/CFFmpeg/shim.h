@@ -15,7 +15,9 @@
 #include <libavfilter/buffersrc.h>
 #include <libavfilter/buffersink.h>
 #include <libavutil/opt.h>
+#include <libavutil/audio_fifo.h>
 #include <libavutil/imgutils.h>
+#include <libavutil/mathematics.h>
 
 /* Macros the Swift importer cannot see, as prefixed functions. */
 static inline int vp_AVERROR(int e) { return AVERROR(e); }

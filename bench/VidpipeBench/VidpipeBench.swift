@@ -8,7 +8,11 @@ struct VidpipeBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vidpipe-bench",
         abstract: "vidpipe benchmarks.",
+<<<<<<< HEAD
         subcommands: [Probe.self, Scheduler.self, QC.self]
+=======
+        subcommands: [Probe.self, Scheduler.self, Ladder.self]
+>>>>>>> wip-rend
     )
 
     /// In-process probing vs one ffprobe process per file (goal ≤ 0.1×).
@@ -31,6 +35,7 @@ struct VidpipeBench: AsyncParsableCommand {
         }
     }
 
+<<<<<<< HEAD
     /// The QC-only silver pass vs ffmpeg's bare decode (goal ≤ 1.2×) and vs ffmpeg running
     /// the same checks (goal ≤ 1.0×).
     struct QC: ParsableCommand {
@@ -45,6 +50,22 @@ struct VidpipeBench: AsyncParsableCommand {
         func run() throws {
             FFmpegLibraries.setLogLevel(.quiet)
             print(try SilverBenchmark.runQC(source: source, repetitions: repetitions))
+=======
+    /// The default ladder from one decode vs one ffmpeg split command (issue 3's renditions).
+    struct Ladder: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "renditions", abstract: "Encode the default ladder in-process and with one ffmpeg command.")
+
+        @Argument(help: "A source video, e.g. a 1080p30 15 s H.264+AAC clip.")
+        var source: String
+
+        @Option(help: "Timed runs per variant.")
+        var repetitions = 3
+
+        func run() throws {
+            FFmpegLibraries.setLogLevel(.error)
+            print(try RenditionBenchmark.run(source: source, repetitions: repetitions))
+>>>>>>> wip-rend
         }
     }
 
