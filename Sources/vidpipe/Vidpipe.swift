@@ -9,7 +9,7 @@ struct Vidpipe: AsyncParsableCommand {
         discussion: "Configuration comes from config/vidpipe.env, .env and the environment; see .env.example.",
         subcommands: [
             ProcessCommand.self, ProbeCommand.self, StatusCommand.self, RunCommand.self, ProduceCommand.self,
-            DagCommand.self, ConfigCommand.self, VersionCommand.self,
+            SimilarCommand.self, DagCommand.self, ConfigCommand.self, VersionCommand.self,
         ]
     )
 }

@@ -8,11 +8,7 @@ struct VidpipeBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vidpipe-bench",
         abstract: "vidpipe benchmarks.",
-<<<<<<< HEAD
-        subcommands: [Probe.self, Scheduler.self, QC.self]
-=======
-        subcommands: [Probe.self, Scheduler.self, Ladder.self]
->>>>>>> wip-rend
+        subcommands: [Probe.self, Scheduler.self, QC.self, Ladder.self]
     )
 
     /// In-process probing vs one ffprobe process per file (goal ≤ 0.1×).
@@ -35,7 +31,6 @@ struct VidpipeBench: AsyncParsableCommand {
         }
     }
 
-<<<<<<< HEAD
     /// The QC-only silver pass vs ffmpeg's bare decode (goal ≤ 1.2×) and vs ffmpeg running
     /// the same checks (goal ≤ 1.0×).
     struct QC: ParsableCommand {
@@ -50,7 +45,9 @@ struct VidpipeBench: AsyncParsableCommand {
         func run() throws {
             FFmpegLibraries.setLogLevel(.quiet)
             print(try SilverBenchmark.runQC(source: source, repetitions: repetitions))
-=======
+        }
+    }
+
     /// The default ladder from one decode vs one ffmpeg split command (issue 3's renditions).
     struct Ladder: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -65,7 +62,6 @@ struct VidpipeBench: AsyncParsableCommand {
         func run() throws {
             FFmpegLibraries.setLogLevel(.error)
             print(try RenditionBenchmark.run(source: source, repetitions: repetitions))
->>>>>>> wip-rend
         }
     }
 
