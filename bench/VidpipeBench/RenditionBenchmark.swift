@@ -31,23 +31,32 @@ enum RenditionBenchmark {
 
         let clock = ContinuousClock()
         var timings: [String: [Double]] = [:]
+        // CPU seconds too: on a shared machine wall time also measures the neighbours.
+        var cpu: [String: [Double]] = [:]
         let variants: [(String, RenditionLadder)] = [
             ("ours (PSNR measured)", ladder), ("ours (no PSNR)", noQuality), ("ours (no PSNR, x264 auto threads)", autoThreads),
         ]
         for _ in 0..<repetitions {
             for (name, variant) in variants {
+                let before = cpuSeconds(RUSAGE_SELF)
                 let elapsed = try clock.measure { _ = try Renditions.encode(path: source, ladder: variant, into: scratch.path) }
                 timings[name, default: []].append(seconds(elapsed))
+                cpu[name, default: []].append(cpuSeconds(RUSAGE_SELF) - before)
             }
+            let before = cpuSeconds(RUSAGE_CHILDREN)
             let elapsed = try clock.measure { try runFFmpeg(ffmpegArguments) }
             timings["ffmpeg split command", default: []].append(seconds(elapsed))
+            cpu["ffmpeg split command", default: []].append(cpuSeconds(RUSAGE_CHILDREN) - before)
         }
 
         let baseline = median(timings["ffmpeg split command"] ?? [])
+        let cpuBaseline = median(cpu["ffmpeg split command"] ?? [])
         var lines = ["rendition benchmark: \(source), \(repetitions) runs each, rungs \(warmUp.map { "\($0.name) \($0.width)x\($0.height)" }.joined(separator: ", "))"]
         for name in variants.map(\.0) + ["ffmpeg split command"] {
             let value = median(timings[name] ?? [])
-            lines.append(String(format: "  %-36@ median %7.2f s  ratio vs ffmpeg %.3f", name as NSString, value, baseline > 0 ? value / baseline : .infinity))
+            let cpuValue = median(cpu[name] ?? [])
+            lines.append(String(format: "  %-36@ median wall %7.2f s (ratio %.3f), CPU %7.2f s (ratio %.3f)", name as NSString,
+                                value, baseline > 0 ? value / baseline : .infinity, cpuValue, cpuBaseline > 0 ? cpuValue / cpuBaseline : .infinity))
         }
         lines.append(String(format: "  peak RSS of our encode (first run in this process): %.0f MB (goal < 600 MB)", peakMegabytes))
         for result in warmUp {
@@ -91,13 +100,20 @@ enum RenditionBenchmark {
 
     /// This process's peak resident set size (Linux reports ru_maxrss in kilobytes).
     private static func peakResidentMegabytes() -> Double {
+        Double(usage(RUSAGE_SELF).ru_maxrss) / 1024
+    }
+
+    /// User + system CPU time of this process, or of its waited-for children.
+    private static func cpuSeconds(_ who: __rusage_who) -> Double {
+        let counted = usage(who)
+        func value(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return value(counted.ru_utime) + value(counted.ru_stime)
+    }
+
+    private static func usage(_ who: __rusage_who) -> rusage {
         var usage = rusage()
-        #if canImport(Glibc)
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-        #else
-        getrusage(RUSAGE_SELF, &usage)
-        #endif
-        return Double(usage.ru_maxrss) / 1024
+        getrusage(__rusage_who_t(who.rawValue), &usage)
+        return usage
     }
 
     private static func median(_ values: [Double]) -> Double {
