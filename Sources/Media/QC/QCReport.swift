@@ -61,9 +61,11 @@ public struct QCInterlace: Codable, Sendable, Equatable {
     /// The more frequent field order's share of idet's classified frames; real interlaced
     /// video keeps one order, while busy progressive video splits between both.
     public var dominantFieldOrderShare: Double {
-        let classified = topFieldFirst + bottomFieldFirst + progressive
-        return classified > 0 ? Double(max(topFieldFirst, bottomFieldFirst)) / Double(classified) : 0
+        classifiedFrames > 0 ? Double(max(topFieldFirst, bottomFieldFirst)) / Double(classifiedFrames) : 0
     }
+
+    /// Frames idet placed as top-first, bottom-first or progressive.
+    public var classifiedFrames: Int { topFieldFirst + bottomFieldFirst + progressive }
 }
 
 /// The decode pass's health, as QC reads it.

@@ -73,7 +73,9 @@ final class QualityChecks {
         }
 
         if let interlace = report.interlace,
-           interlace.codedInterlacedFrames * 2 > Int(decode.videoFramesDecoded) || interlace.dominantFieldOrderShare >= options.interlacedMinShare {
+           interlace.codedInterlacedFrames * 2 > Int(decode.videoFramesDecoded)
+            // idet alone needs many frames: on a short clip a few sharp moving edges look like fields.
+            || (interlace.classifiedFrames >= 100 && interlace.dominantFieldOrderShare >= options.interlacedMinShare) {
             let order = interlace.topFieldFirst >= interlace.bottomFieldFirst ? "top field first" : "bottom field first"
             add(.interlaced, .warn, "interlaced picture, \(order) (idet: TFF \(interlace.topFieldFirst), BFF \(interlace.bottomFieldFirst), "
                 + "progressive \(interlace.progressive), undetermined \(interlace.undetermined); \(interlace.codedInterlacedFrames) frames coded interlaced)")
