@@ -17,8 +17,9 @@ extension CatalogError {
         case let error as PostgresDecodingError:
             self.init(.corruptRow, "column \(error.columnName) cannot be read as \(error.targetType): \(error.code) in: \(statement)",
                       file: file, line: line)
-        case is ConnectionPoolError:
-            // The pool gave up opening connections (its circuit breaker tripped).
+        case _ where String(describing: type(of: error)) == "ConnectionPoolError":
+            // The pool gave up opening connections (its circuit breaker tripped). The type lives
+            // in PostgresNIO's internal pool module, which this target cannot import.
             self.init(.unavailable, "no connection to PostgreSQL: \(error) in: \(statement)", isRetryable: true, file: file, line: line)
         case is ChannelError, is IOError:
             self.init(.unavailable, "connection to PostgreSQL failed: \(error) in: \(statement)", isRetryable: true,
@@ -43,7 +44,9 @@ extension CatalogError {
                 self.init(.busy, message, isRetryable: true, file: file, line: line)
             // admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections,
             // and the whole connection-exception class
-            case "57P01", "57P02", "57P03", "53300", _ where state.hasPrefix("08"):
+            case "57P01", "57P02", "57P03", "53300":
+                self.init(.unavailable, message, isRetryable: true, file: file, line: line)
+            case _ where state.hasPrefix("08"):
                 self.init(.unavailable, message, isRetryable: true, file: file, line: line)
             default:
                 self.init(.queryFailed, message, file: file, line: line)

@@ -161,8 +161,9 @@ struct PostgresCatalogTests {
             changed.taskRuns.append(TaskRunRecord(jobID: batch.job.id, task: "encode", state: "failed"))
             try await catalog.commit(changed)
             // Redeliveries racing each other: one commits, the others wait and change nothing.
+            let redelivered = changed
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<6 { group.addTask { try await catalog.commit(changed) } }
+                for _ in 0..<6 { group.addTask { try await catalog.commit(redelivered) } }
                 try await group.waitForAll()
             }
 

@@ -132,18 +132,20 @@ final class ScratchSMTPServer {
             if address.startswith("later"):
                 return "451 4.3.0 try again later"
             envelope.rcpt_tos.append(address)
+            # STARTTLS sets session.ssl; implicit TLS shows only on the transport.
+            session.tls_seen = server.transport.get_extra_info("ssl_object") is not None
             return "250 OK"
 
         def prepare_message(self, session, envelope):
             message = super().prepare_message(session, envelope)
             data = getattr(session, "auth_data", None)
             message["X-Authenticated-As"] = data.login.decode() if isinstance(data, LoginPassword) else ""
-            message["X-TLS"] = "yes" if session.ssl else "no"
+            message["X-TLS"] = "yes" if getattr(session, "tls_seen", False) else "no"
             return message
 
     def authenticator(server, session, envelope, mechanism, auth_data):
         ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"vidpipe" and auth_data.password == b"s3cret pass"
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, auth_data=auth_data if ok else None)
 
     context = None
     if security != "none":
