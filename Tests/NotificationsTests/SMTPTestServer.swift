@@ -73,14 +73,17 @@ final class ScratchSMTPServer {
                              folder + "/cert.pem", folder + "/key.pem"]
         let output = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        _ = FileManager.default.createFile(atPath: folder + "/server.log", contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: folder + "/server.log")
         try process.run()
-        // The script prints the port once it accepts connections.
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { throw SMTPTestFailure("the scratch SMTP server exited before it was ready") }
-            line += chunk
+        // The script prints the port once it accepts connections; read byte by byte up to the newline.
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        while line.last != UInt8(ascii: "\n") {
+            guard read(output.fileHandleForReading.fileDescriptor, &byte, 1) == 1 else {
+                throw SMTPTestFailure("the scratch SMTP server exited before it was ready: see \(folder)/server.log")
+            }
+            line.append(byte)
         }
         guard let ready = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw SMTPTestFailure("the scratch SMTP server printed \(String(decoding: line, as: UTF8.self))")
@@ -113,6 +116,9 @@ final class ScratchSMTPServer {
 
     private static let script = #"""
     import signal, socket, ssl, sys, threading
+    # Foundation's Process passes on the test thread's blocked signals: unblock SIGTERM so
+    # terminate() ends the server.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
     from aiosmtpd.controller import Controller
     from aiosmtpd.handlers import Mailbox
     from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -145,7 +151,7 @@ final class ScratchSMTPServer {
 
     def authenticator(server, session, envelope, mechanism, auth_data):
         ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"vidpipe" and auth_data.password == b"s3cret pass"
-        return AuthResult(success=ok, auth_data=auth_data if ok else None)
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
     context = None
     if security != "none":
@@ -158,7 +164,6 @@ final class ScratchSMTPServer {
                             ssl_context=context if security == "smtps" else None, **options)
     controller.start()
     print(port, flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: (controller.stop(), sys.exit(0)))
     threading.Event().wait()
     """#
 }
