@@ -17,9 +17,9 @@ struct PostgresCatalogTests {
                 "fingerprints", "jobs", "notifications", "qc_findings", "renditions", "scene_cuts", "schema_migrations",
                 "streams", "task_runs", "videos",
             ])
-            #expect(try db.psql("SELECT version || ' ' || name FROM schema_migrations ORDER BY version") == ["1 initial", "2 silver"])
+            #expect(try db.psql("SELECT version || ' ' || name FROM schema_migrations ORDER BY version") == ["1 initial", "2 silver", "3 notification_outbox"])
             #expect(Set(try db.psql("SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND indexname NOT LIKE '%_pkey' AND indexname NOT LIKE '%_key'"))
-                    == ["jobs_request_id", "jobs_source_path", "jobs_created_at", "jobs_video_id", "notifications_job_id"])
+                    == ["jobs_request_id", "jobs_source_path", "jobs_created_at", "jobs_video_id", "notifications_job_id", "notifications_pending"])
             // Primary keys, in key order.
             let primaryKey = """
                 SELECT string_agg(a.attname, ',' ORDER BY k.ord) FROM pg_index i
