@@ -8,14 +8,8 @@ import Foundation
 /// compared with the scaled input frame of the same timestamp. Input frames are held only
 /// until their decoded twin arrives, so memory is bounded by the encoder's delay. The
 /// average follows ffmpeg's `psnr` filter: mean squared error over all frames, then dB.
-///
-/// Only one GOP in every `gopInterval` is decoded and scored: each GOP starts at a
-/// keyframe and decodes on its own (x264 writes closed GOPs), and the packets of the others
-/// are never decoded, which is where the cost was.
 final class QualityMeter {
     private let decoder: CodecContext
-    private let gopInterval: Int
-    private var keyframes = 0
     private let decoded: FrameReference
     private var references: [(pts: Int64, frame: FrameReference)] = []
     private var squaredErrorSum: Double = 0
@@ -24,8 +18,7 @@ final class QualityMeter {
     private(set) var unmatchedFrames = 0
 
     /// A decoder for `encoder`'s output, sharing its time base and parameter sets.
-    init(encoder: UnsafeMutablePointer<AVCodecContext>, gopInterval: Int) throws(RenditionFailure) {
-        self.gopInterval = max(1, gopInterval)
+    init(encoder: UnsafeMutablePointer<AVCodecContext>) throws(RenditionFailure) {
         guard let codec = avcodec_find_decoder(encoder.pointee.codec_id) else {
             throw RenditionFailure(message: "no decoder to measure quality with")
         }
@@ -65,14 +58,6 @@ final class QualityMeter {
     /// Decodes one encoded packet (encoder time base) and scores every frame it yields;
     /// nil drains the decoder at the end.
     func measure(_ packet: UnsafeMutablePointer<AVPacket>?) throws(RenditionFailure) {
-        if let packet {
-            if (packet.pointee.flags & AV_PKT_FLAG_KEY) != 0 { keyframes += 1 }
-            guard max(keyframes - 1, 0) % gopInterval == 0 else {
-                // An unscored frame's input is let go now, not when a later twin arrives.
-                if let index = references.firstIndex(where: { $0.pts == packet.pointee.pts }) { references.remove(at: index) }
-                return
-            }
-        }
         try RenditionFailure.check(avcodec_send_packet(decoder.pointer, packet), "quality decoder rejected a packet")
         while true {
             let status = avcodec_receive_frame(decoder.pointer, decoded.pointer)

@@ -48,20 +48,15 @@ public struct RenditionLadder: Sendable, Codable, Equatable {
     /// Decode each rendition while encoding it and measure luma PSNR against the scaled
     /// source. Default true.
     public var measuresQuality: Bool
-    /// Quality is measured on one GOP in every `qualityGOPInterval`, the first included,
-    /// and only those GOPs are decoded again: decoding every rendition in full cost about a
-    /// sixth of a silver job's CPU. 1 measures every frame. Default 2.
-    public var qualityGOPInterval: Int
 
     public init(rungs: [Rung], preset: String = "veryfast", maxFrameRate: Int = 60, keyframeIntervalSeconds: Double = 2,
-                encoderThreads: Int? = nil, measuresQuality: Bool = true, qualityGOPInterval: Int = 2) {
+                encoderThreads: Int? = nil, measuresQuality: Bool = true) {
         self.rungs = rungs
         self.preset = preset
         self.maxFrameRate = maxFrameRate
         self.keyframeIntervalSeconds = keyframeIntervalSeconds
         self.encoderThreads = encoderThreads
         self.measuresQuality = measuresQuality
-        self.qualityGOPInterval = qualityGOPInterval
     }
 
     /// 1080p/720p/480p/360p H.264 + AAC in MP4, constrained ABR.
@@ -93,7 +88,7 @@ public struct RenditionLadder: Sendable, Codable, Equatable {
                 maxRate: rung.maxRate, bufferSize: rung.bufferSize, audioBitRate: rung.audioBitRate,
                 audioSampleRate: 48_000, audioChannels: 2, preset: preset,
                 keyframeIntervalSeconds: keyframeIntervalSeconds, encoderThreads: threads,
-                measuresQuality: measuresQuality, qualityGOPInterval: max(1, qualityGOPInterval))
+                measuresQuality: measuresQuality)
         }
 
         let sorted = rungs.sorted { $0.height > $1.height }
@@ -173,8 +168,6 @@ public struct RenditionPlan: Sendable, Codable, Equatable {
     /// libx264 threads for this rung.
     public var encoderThreads: Int
     public var measuresQuality: Bool
-    /// Quality is measured on one GOP in this many (see ``RenditionLadder/qualityGOPInterval``).
-    public var qualityGOPInterval: Int
 
     /// Rungs encode in parallel, so each x264 gets a share of the cores rather than all
     /// of them (x264's own default is 1.5 threads per core, per encoder).

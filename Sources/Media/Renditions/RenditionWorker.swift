@@ -92,7 +92,7 @@ final class RenditionWorker: @unchecked Sendable {
         if let timeBase = source.videoTimeBase {
             let encoder = try openVideoEncoder(timeBase: timeBase, globalHeader: writer.wantsGlobalHeader)
             videoStream = try writer.addStream(for: encoder.pointer)
-            if plan.measuresQuality { quality = try QualityMeter(encoder: encoder.pointer, gopInterval: plan.qualityGOPInterval) }
+            if plan.measuresQuality { quality = try QualityMeter(encoder: encoder.pointer) }
             video = encoder
         }
         if source.hasAudio {
