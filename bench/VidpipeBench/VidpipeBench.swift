@@ -8,7 +8,7 @@ struct VidpipeBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vidpipe-bench",
         abstract: "vidpipe benchmarks.",
-        subcommands: [Probe.self, Scheduler.self, QC.self, Ladder.self]
+        subcommands: [Probe.self, Scheduler.self, QC.self, Ladder.self, Silver.self, SilverOnce.self]
     )
 
     /// In-process probing vs one ffprobe process per file (goal ≤ 0.1×).
@@ -62,6 +62,48 @@ struct VidpipeBench: AsyncParsableCommand {
         func run() throws {
             FFmpegLibraries.setLogLevel(.error)
             print(try RenditionBenchmark.run(source: source, repetitions: repetitions))
+        }
+    }
+
+    /// The full silver job vs one ffmpeg split command (goal ≤ 1.15×) and vs the original
+    /// design's separate runs (goal ≤ 0.75×), plus peak memory in child processes.
+    struct Silver: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time the full silver job against ffmpeg baselines and measure its peak memory.")
+
+        @Argument(help: "A source video, e.g. a 1080p30 15 s H.264+AAC clip.")
+        var source: String
+
+        @Option(help: "Timed rounds (each runs all three contenders).")
+        var repetitions = 3
+
+        @Option(help: "A short source (e.g. 10 s) for the peak-memory comparison.")
+        var shortSource: String?
+
+        @Option(help: "A long source (e.g. 60 s) for the peak-memory comparison.")
+        var longSource: String?
+
+        func run() async throws {
+            FFmpegLibraries.setLogLevel(.quiet)
+            print(try await FullSilverBenchmark.run(source: source, repetitions: repetitions, shortSource: shortSource, longSource: longSource))
+        }
+    }
+
+    /// One full silver job, then the process's peak resident set in kB: the child that
+    /// `silver` runs to measure one job's memory alone.
+    struct SilverOnce: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "silver-once", abstract: "Run one full silver job and print this process's peak RSS in kB.")
+
+        @Argument(help: "A source video.")
+        var source: String
+
+        @Option(help: "Folder for the thumbnails and renditions.")
+        var output: String
+
+        func run() async throws {
+            FFmpegLibraries.setLogLevel(.quiet)
+            print(Int(try await FullSilverBenchmark.runOnce(source: source, outputDirectory: output)))
         }
     }
 

@@ -12,8 +12,11 @@ final class QualityChecks {
         audio = AudioQualityAnalyzer(options: options, path: path)
     }
 
-    /// What to add to the decode pass.
-    var consumers: [any FrameConsumer] { [video, audio] }
+    /// What to add to the decode pass: the video and audio checks each on a thread of
+    /// their own, so the filters overlap the decode and each other.
+    private(set) lazy var consumers: [any FrameConsumer] = [
+        ConcurrentConsumer(video, name: "vidpipe.qc.video"), ConcurrentConsumer(audio, name: "vidpipe.qc.audio"),
+    ]
 
     /// The report, once the pass has run to the end.
     func report(decode: DecodeReport) -> QCReport {

@@ -2,12 +2,16 @@ import CFFmpeg
 import Foundation
 
 /// Black, frozen and interlaced pictures (ffmpeg's blackdetect, freezedetect and idet run
-/// in-process) and frame-duration regularity (like vfrdet), from the shared decode.
+/// in-process; blackdetect's test vectorised in ``BlackPictureCounter`` for 8-bit video) and
+/// frame-duration regularity (like vfrdet), from the shared decode.
 final class VideoQualityAnalyzer: FrameConsumer {
     private let options: QCOptions
     private let path: String
-    /// blackdetect and freezedetect, fed every frame.
+    /// freezedetect (and blackdetect for formats `blackCounter` does not handle), fed every frame.
     private var pictureChain: FilterChain?
+    private let blackCounter: BlackPictureCounter
+    /// Whether `blackCounter` does blackdetect's work for the current chain's format.
+    private var countsBlack = false
     /// idet, fed only the frames of the current sampling window.
     private var interlaceChain: FilterChain?
     private var interlaceWindow: Int?
@@ -32,6 +36,7 @@ final class VideoQualityAnalyzer: FrameConsumer {
         self.options = options
         self.path = path
         cadence = FrameCadence(tolerance: options.frameDurationTolerance)
+        blackCounter = BlackPictureCounter(pixelBlackThreshold: options.pixelBlackThreshold)
     }
 
     var frameRate: QCFrameRate? { hasVideo ? cadence.summary : nil }
@@ -43,10 +48,11 @@ final class VideoQualityAnalyzer: FrameConsumer {
                            undetermined: counts.undetermined, codedInterlacedFrames: codedInterlacedFrames)
     }
 
-    private var pictureFilters: String {
+    private func pictureFilters(countingBlack: Bool) -> String {
+        let freeze = "freezedetect=n=\(options.freezeNoise):d=\(options.freezeMinDuration)"
         // blackdetect's own minimum only gates its log line; segments are gated in `closeBlack`.
-        "blackdetect=d=\(options.blackMinDuration):pic_th=\(options.pictureBlackRatio):pix_th=\(options.pixelBlackThreshold),"
-            + "freezedetect=n=\(options.freezeNoise):d=\(options.freezeMinDuration)"
+        return countingBlack ? freeze
+            : "blackdetect=d=\(options.blackMinDuration):pic_th=\(options.pictureBlackRatio):pix_th=\(options.pixelBlackThreshold)," + freeze
     }
 
     private var interlaceFilters: String {
@@ -79,9 +85,19 @@ final class VideoQualityAnalyzer: FrameConsumer {
             }
             let pictures: FilterChain
             if let pictureChain { pictures = pictureChain } else {
-                pictures = try FilterChain(videoLike: frame, timeBase: timeBase, filters: pictureFilters, path: path)
+                countsBlack = BlackPictureCounter.handles(format: frame.pointee.format)
+                pictures = try FilterChain(videoLike: frame, timeBase: timeBase, filters: pictureFilters(countingBlack: countsBlack), path: path)
             }
             pictureChain = pictures
+            if countsBlack {
+                // blackdetect's rule on the timestamp the chain would see.
+                let stamped = Double(pts) * Double(timeBase.num) / Double(timeBase.den)
+                if blackCounter.blackRatio(frame) >= options.pictureBlackRatio {
+                    if blackStart == nil { blackStart = stamped }
+                } else {
+                    closeBlack(at: stamped)
+                }
+            }
             try pictures.push(frame, pts: pts, handle: readPicture)
             try sampleInterlace(frame, pts: pts, seconds: seconds)
         } catch {

@@ -1,6 +1,7 @@
 import Foundation
 
-/// A small bounded hand-off from the decode thread to one encoder thread.
+/// A small bounded hand-off from the decode thread to one worker thread (a rung's
+/// encoder, or a ``ConcurrentConsumer``).
 ///
 /// The decode thread blocks once `capacity` frames wait, so memory stays bounded by
 /// queue depth however slow a rung is; an encoder that gave up ``abandon()``s the queue
