@@ -1,6 +1,7 @@
 import ArgumentParser
 import Catalog
 import Foundation
+import Kafka
 import Logging
 import Media
 import Notifications
@@ -46,6 +47,9 @@ struct Bootstrap {
         FFmpegLibraries.setLogLevel(.quiet)
     }
 
+    /// Which catalog this process uses, for logs (no secrets).
+    var catalogDescription: String { configuration.layout.catalog }
+
     /// Opens (and migrates) the catalog.
     func openCatalog() async throws -> SQLiteCatalog {
         do {
@@ -63,10 +67,27 @@ struct Bootstrap {
         }
     }
 
-    /// A job runner over the embedded catalog and the `.eml` outbox.
-    func makeRunner(catalog: any Catalog) throws -> JobRunner {
+    /// A job runner over `catalog`. `inlineMail` delivers each job's mail right after its
+    /// commit (the CLI); without it the mail waits in the catalog for the daemon's notifier.
+    func makeRunner(catalog: any Catalog, inlineMail: Bool = true) throws -> JobRunner {
         let context = JobContext(configuration: configuration, catalog: catalog,
-                                 mailer: OutboxMailer(directory: configuration.layout.outbox), logger: logger)
+                                 mailer: inlineMail ? mailTransport() : nil, logger: logger)
         return try JobRunner(context: context)
+    }
+
+    /// Where mail goes: the `.eml` outbox in the lake.
+    func mailTransport() -> any MailTransport {
+        OutboxMailer(directory: configuration.layout.outbox)
+    }
+
+    /// The Kafka settings from the environment, `.env` and the config file; nil in
+    /// embedded mode. A bad value exits with status 2, naming the variable, never a secret.
+    func kafkaConfiguration() throws -> KafkaConfiguration? {
+        do {
+            return try KafkaConfiguration.fromEnvironment(VidpipeConfiguration.mergedValues())
+        } catch {
+            FileHandle.standardError.write(Data("vidpipe: \(error)\n".utf8))
+            throw ExitStatus.usage
+        }
     }
 }
