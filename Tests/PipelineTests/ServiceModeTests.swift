@@ -104,7 +104,7 @@ struct ServiceModeTests {
         let perRequest = service.rows("SELECT request_id, COUNT(*) AS n FROM jobs GROUP BY request_id")
         #expect(perRequest.count == ids.count && perRequest.allSatisfy { $0["n"]?.number == 1 }, "\(perRequest)")
         #expect(service.mails(kind: "ready").count == ids.count)
-        #expect(service.rows("SELECT id FROM notifications").count == ids.count)
+        #expect(service.rows("SELECT id FROM notifications WHERE kind = 'ready'").count == ids.count)
         #expect(service.rows("SELECT id FROM videos").count == ids.count)
     }
 
@@ -175,7 +175,8 @@ struct ServiceModeTests {
         broker.stop()
         try await Task.sleep(for: .seconds(2))
         try broker.start()
-        for topic in [service.requests, service.processed, service.deadLetter] { try service.oracle.createTopic(topic) }
+        // The daemon's clients may have auto-created some already.
+        for topic in [service.requests, service.processed, service.deadLetter] { try? service.oracle.createTopic(topic) }
         try service.oracle.produce(service.requests, key: "after", value: ServiceLake.request(id: "after", path: try service.clip("after.mp4")))
         let processed = try service.oracle.waitForMessages(service.processed, count: 1, within: 60)
         #expect(processed.first?.key == "after", "\(daemon.log)")

@@ -189,7 +189,8 @@ final class PrivateBroker {
 
     func stop() {
         guard let process, process.isRunning else { return }
-        process.terminate()
+        // tansu waits for its clients on SIGTERM; the test wants the broker gone now.
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 

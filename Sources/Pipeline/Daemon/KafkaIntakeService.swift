@@ -3,6 +3,7 @@ import Foundation
 import Kafka
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// The service-mode daemon's intake: requests from a Kafka topic, read in a consumer group,
 /// each run as a job; outcomes go to the processed and dead-letter topics.
@@ -18,7 +19,7 @@ import ServiceLifecycle
 /// the group and the producer flushes.
 public struct KafkaIntakeService: Service {
     let consumer: KafkaConsumer
-    let producer: KafkaProducer
+    let producer: EventProducer
     let topics: KafkaConfiguration.Topics
     let runner: JobRunner
     let logger: Logger
@@ -30,7 +31,7 @@ public struct KafkaIntakeService: Service {
         let consumer = try KafkaConsumer(
             configuration: configuration, topics: [configuration.topics.requests],
             maxInFlight: runner.context.configuration.jobConcurrency, logHandler: logHandler)
-        let producer = try KafkaProducer(configuration: configuration, logHandler: logHandler)
+        let producer = try EventProducer(configuration: configuration, logHandler: logHandler)
         self.consumer = consumer
         self.producer = producer
         self.topics = configuration.topics
@@ -68,7 +69,7 @@ public struct KafkaIntakeService: Service {
                 logger.info("intake stopped; waiting for jobs in flight", metadata: ["jobs": "\(consumer.messagesInFlight)"])
             }
             await consumer.close()
-            await producer.close(timeout: .seconds(10))
+            await producer.close()
             try await polling.waitForAll()
         }
         logger.info("consumer closed")
@@ -112,6 +113,8 @@ public struct KafkaIntakeService: Service {
             } catch {
                 logger.warning("catalog unavailable; will retry", metadata: [LogKeys.error: "\(error)"])
             }
+            // Shutting down: leave it uncommitted; the next start (or group member) redoes it.
+            guard !Task.isShuttingDownGracefully else { return nil }
             do { try await Task.sleep(for: backoff.next()) } catch { return nil }
         }
         return nil
@@ -132,7 +135,7 @@ public struct KafkaIntakeService: Service {
 /// for requests that can never succeed. Retries a failed send until the broker takes it
 /// (the message is not committed before), or the task is cancelled.
 struct OutcomeRouter: Sendable {
-    let producer: KafkaProducer
+    let producer: EventProducer
     let topics: KafkaConfiguration.Topics
     let logger: Logger
 
@@ -166,10 +169,56 @@ struct OutcomeRouter: Sendable {
                 return true
             } catch {
                 logger.warning("event not sent; will retry", metadata: ["topic": "\(topic)", LogKeys.error: "\(error)"])
+                await producer.replace(after: error)
             }
+            // Shutting down: the message stays uncommitted and is answered again from the catalog.
+            guard !Task.isShuttingDownGracefully else { return false }
             do { try await Task.sleep(for: backoff.next()) } catch { return false }
         }
         return false
+    }
+}
+
+/// The idempotent producer of the daemon's events, replaced by a fresh one when a message
+/// times out undelivered.
+///
+/// A producer's idempotence state (producer id, sequence numbers) can be wedged for good
+/// when a broker loses it, e.g. a broker restarted without its storage: librdkafka then
+/// bumps epochs forever and nothing is delivered. A new producer starts a new sequence.
+/// Sends are bounded by `message.timeout.ms` (default here 15 s, unless configured).
+final class EventProducer: Sendable {
+    private let configuration: KafkaConfiguration
+    private let logHandler: KafkaLogHandler
+    private let current: Mutex<KafkaProducer>
+
+    init(configuration: KafkaConfiguration, logHandler: @escaping KafkaLogHandler) throws {
+        var configuration = configuration
+        if configuration.extraProperties["message.timeout.ms"] == nil {
+            configuration.extraProperties["message.timeout.ms"] = "15000"
+        }
+        self.configuration = configuration
+        self.logHandler = logHandler
+        current = Mutex(try KafkaProducer(configuration: configuration, logHandler: logHandler))
+    }
+
+    func send(topic: String, key: String?, value: Data, headers: [(String, [UInt8])]) async throws -> Kafka.DeliveryReport {
+        try await current.withLock { $0 }.send(topic: topic, key: key, value: value, headers: headers)
+    }
+
+    /// Swaps in a new producer after a delivery failure; other failures keep the current one.
+    func replace(after error: any Error) async {
+        guard let error = error as? KafkaError, error.code == .delivery,
+              let fresh = try? KafkaProducer(configuration: configuration, logHandler: logHandler)
+        else { return }
+        let old = current.withLock { current in
+            defer { current = fresh }
+            return current
+        }
+        await old.close(timeout: .milliseconds(100))
+    }
+
+    func close() async {
+        await current.withLock { $0 }.close(timeout: .seconds(10))
     }
 }
 
