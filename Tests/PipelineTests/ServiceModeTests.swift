@@ -84,23 +84,24 @@ struct ServiceModeTests {
 
     /// (b) kill -9 mid-job, then restart: each request done once in the catalog and the mailbox.
     @Test func crashAndRestartDoesEveryRequestOnce() async throws {
-        let service = try ServiceLake()
+        let service = try ServiceLake(environment: ["VIDPIPE_JOB_CONCURRENCY": "1"])
         defer { service.remove() }
         let ids = (1...6).map { "crash-\($0)" }
         for id in ids {
             try service.oracle.produce(service.requests, key: id, value: ServiceLake.request(id: id, path: try service.clip("\(id).mp4")))
         }
         let first = try DaemonProcess(service, name: "first")
-        #expect(try await eventually(within: 30) { first.count("job finished") >= 1 })
+        #expect(try await eventually(within: 30) { first.count("job started") >= 2 })
         kill(first.process.processIdentifier, SIGKILL)
         first.process.waitUntilExit()
 
         let second = try DaemonProcess(service, name: "second")
+        #expect(try await second.waitUntilConsuming())
         let done = try await eventually(within: 60) {
             service.rows("SELECT request_id FROM jobs").count >= ids.count && service.mails(kind: "ready").count >= ids.count
         }
         #expect(done, "\(second.log)")
-        #expect(try await second.stop(within: 20) == 0)
+        #expect(try await second.stop(within: 20) == 0, "\(second.log.suffix(4000))")
         let perRequest = service.rows("SELECT request_id, COUNT(*) AS n FROM jobs GROUP BY request_id")
         #expect(perRequest.count == ids.count && perRequest.allSatisfy { $0["n"]?.number == 1 }, "\(perRequest)")
         #expect(service.mails(kind: "ready").count == ids.count)
@@ -130,8 +131,9 @@ struct ServiceModeTests {
         #expect(service.mails(kind: "ready").count == finished)
 
         let again = try DaemonProcess(service, name: "again")
+        #expect(try await again.waitUntilConsuming())
         #expect(try await eventually(within: 60) { service.rows("SELECT id FROM jobs").count == ids.count })
-        #expect(try await again.stop(within: 20) == 0)
+        #expect(try await again.stop(within: 20) == 0, "\(again.log.suffix(4000))")
         #expect(service.rows("SELECT DISTINCT request_id FROM jobs").count == ids.count)
         #expect(service.mails(kind: "ready").count == ids.count)
     }

@@ -86,8 +86,10 @@ struct ServiceLake {
         oracle = KafkaOracle(bootstrap: servers)
         lake = try TestLake()
         let properties = lake.scratch.file("client.properties")
-        // tansu holds a group join for session.timeout.ms / 2: keep joins short.
-        try Data("session.timeout.ms=6000\nheartbeat.interval.ms=500\n".utf8).write(to: URL(fileURLWithPath: properties))
+        // tansu holds a group join for session.timeout.ms / 2: keep joins short. A restarted
+        // memory broker comes back without topics: notice their re-creation within 2 s.
+        try Data("session.timeout.ms=6000\nheartbeat.interval.ms=500\ntopic.metadata.refresh.interval.ms=2000\n".utf8)
+            .write(to: URL(fileURLWithPath: properties))
         lake.environment = [
             "KAFKA_BOOTSTRAP_SERVERS": servers, "KAFKA_GROUP_ID": group, "KAFKA_CLIENT_PROPERTIES": properties,
             "KAFKA_TOPIC_REQUESTS": requests, "KAFKA_TOPIC_PROCESSED": processed, "KAFKA_TOPIC_DEAD_LETTER": deadLetter,
@@ -147,6 +149,11 @@ final class DaemonProcess {
 
     /// How many log lines contain `text`.
     func count(_ text: String) -> Int { log.components(separatedBy: text).count - 1 }
+
+    /// Waits until the daemon reads requests: before that, a SIGTERM finds no handler yet.
+    func waitUntilConsuming(within seconds: Double = 20) async throws -> Bool {
+        try await eventually(within: seconds) { log.contains("consuming requests") }
+    }
 
     /// Sends `signal` and waits up to `seconds`; the exit status, or nil if still running.
     func stop(with signal: Int32 = SIGTERM, within seconds: Double) async throws -> Int32? {
