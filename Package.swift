@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "vidpipe",
             dependencies: [
-                "Pipeline", "Kafka",
+                "Pipeline", "Kafka", "CatalogPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

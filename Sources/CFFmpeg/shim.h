@@ -12,6 +12,12 @@
 #include <libswscale/swscale.h>
 #include <libswresample/swresample.h>
 #include <libavfilter/avfilter.h>
+#include <libavfilter/buffersrc.h>
+#include <libavfilter/buffersink.h>
+#include <libavutil/opt.h>
+#include <libavutil/audio_fifo.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/mathematics.h>
 
 /* Macros the Swift importer cannot see, as prefixed functions. */
 static inline int vp_AVERROR(int e) { return AVERROR(e); }

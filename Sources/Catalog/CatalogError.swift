@@ -12,7 +12,8 @@ public struct CatalogError: Error, Sendable, CustomStringConvertible {
         public static let queryFailed = Code("queryFailed")
         /// A row broke a constraint (unique, foreign key, not null, check).
         public static let constraintViolation = Code("constraintViolation")
-        /// The store was locked by another writer for longer than the busy timeout.
+        /// The store was locked by another writer for longer than the busy timeout, or (PostgreSQL)
+        /// the transaction lost a serialization or deadlock conflict.
         public static let busy = Code("busy")
         /// The batch's request id is already recorded for another job.
         public static let duplicateRequest = Code("duplicateRequest")
@@ -20,6 +21,9 @@ public struct CatalogError: Error, Sendable, CustomStringConvertible {
         public static let corruptRow = Code("corruptRow")
         /// The store could not be opened or created.
         public static let openFailed = Code("openFailed")
+        /// The store could not be reached: the connection was refused or lost, or the server is
+        /// shutting down or restarting. Retryable: a reconnect may succeed.
+        public static let unavailable = Code("unavailable")
         /// The catalog was used after ``Catalog/close()``.
         public static let closed = Code("closed")
     }

@@ -18,14 +18,14 @@ public struct Migration: Sendable {
 
 extension Migration {
     /// Creates the table that records applied migrations; run before any migration.
-    static let bookkeepingSQLite = """
+    public static let bookkeepingSQLite = """
         CREATE TABLE IF NOT EXISTS schema_migrations (
             version    INTEGER PRIMARY KEY,
             name       TEXT NOT NULL,
             applied_at TEXT NOT NULL
         )
         """
-    static let bookkeepingPostgres = """
+    public static let bookkeepingPostgres = """
         CREATE TABLE IF NOT EXISTS schema_migrations (
             version    INTEGER PRIMARY KEY,
             name       TEXT NOT NULL,
@@ -38,7 +38,8 @@ extension Migration {
     ///
     /// Types map one to one: SQLite TEXT timestamps hold fixed-width UTC ISO-8601 with
     /// microseconds (they sort like TIMESTAMPTZ); INTEGER is 64-bit like BIGINT; REAL is
-    /// DOUBLE PRECISION; JSON is TEXT in SQLite and JSONB in PostgreSQL. Ids are TEXT in both,
+    /// DOUBLE PRECISION; JSON is TEXT in SQLite and JSON in PostgreSQL (JSON, not JSONB:
+    /// JSONB reorders keys and respaces, so the text would not read back as written). Ids are TEXT in both,
     /// so UUID strings read back exactly as written.
     public static let all: [Migration] = [initial, silver, notificationOutbox]
 
@@ -166,8 +167,8 @@ extension Migration {
                 height           BIGINT,
                 video_codec      TEXT,
                 audio_codec      TEXT,
-                probe_json       JSONB NOT NULL,
-                sidecar_json     JSONB,
+                probe_json       JSON NOT NULL,
+                sidecar_json     JSON,
                 first_seen_at    TIMESTAMPTZ NOT NULL
             )
             """,
@@ -188,7 +189,7 @@ extension Migration {
                 bit_rate         BIGINT,
                 language         TEXT,
                 rotation_degrees DOUBLE PRECISION,
-                detail_json      JSONB NOT NULL,
+                detail_json      JSON NOT NULL,
                 PRIMARY KEY (video_id, idx)
             )
             """,

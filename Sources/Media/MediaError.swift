@@ -30,6 +30,12 @@ public struct MediaError: Error, Sendable, CustomStringConvertible {
         public static let invalidContainer = Code(rawValue: "invalidContainer")
         /// A stream whose codec this FFmpeg build has no decoder for.
         public static let unsupportedCodec = Code(rawValue: "unsupportedCodec")
+        /// A video stream declares a resolution no decoder accepts (zero, negative or absurd).
+        public static let invalidDimensions = Code(rawValue: "invalidDimensions")
+        /// An in-process analyzer (a libavfilter graph) could not be built or failed mid-pass.
+        public static let analysisFailed = Code(rawValue: "analysisFailed")
+        /// The caller cancelled the pass before it reached the end of the file.
+        public static let cancelled = Code(rawValue: "cancelled")
     }
 
     /// What kind of failure this is.

@@ -13,11 +13,24 @@ public struct MailError: Error, Sendable, CustomStringConvertible {
         public static let invalidMessage = Code("invalidMessage")
         /// The outbox folder or file could not be written.
         public static let outboxWriteFailed = Code("outboxWriteFailed")
+        /// The SMTP server could not be reached or the connection broke (refused, unresolvable,
+        /// timed out, reset). Retryable: an outage only delays mail.
+        public static let smtpUnavailable = Code("smtpUnavailable")
+        /// The SMTP server answered with an error reply; retryable for 4xx (transient), not
+        /// for 5xx (permanent).
+        public static let smtpRejected = Code("smtpRejected")
+        /// The server refused the SMTP credentials.
+        public static let smtpAuthenticationFailed = Code("smtpAuthenticationFailed")
+        /// TLS could not be set up: no STARTTLS offered where it is required, or the
+        /// certificate did not verify.
+        public static let smtpTLSFailed = Code("smtpTLSFailed")
+        /// Any other libcurl failure.
+        public static let smtpFailed = Code("smtpFailed")
     }
 
     public var code: Code
     public var message: String
-    /// True when the same call may succeed later (e.g. a full disk).
+    /// True when the same call may succeed later (e.g. a full disk, an SMTP outage).
     public var isRetryable: Bool
     public var file: String
     public var line: Int

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Catalog
+import CatalogPostgres
 import Foundation
 import Kafka
 import Logging
@@ -11,6 +12,10 @@ import Pipeline
 struct Bootstrap {
     let configuration: VidpipeConfiguration
     let logger: Logger
+    /// The PostgreSQL catalog's settings when `PG_CONN_URI` is set; nil: embedded SQLite.
+    let postgres: PostgresConnectionSettings?
+    /// SMTP delivery when `SMTP_SERVER` is set; nil: the `.eml` outbox.
+    let smtp: SMTPSettings?
 
     /// Loads the configuration and sets up logging; a bad value exits with status 2.
     /// `consoleLevel` is what reaches stderr; the log file always gets the configured level.
@@ -21,8 +26,11 @@ struct Bootstrap {
             FileHandle.standardError.write(Data("vidpipe: \(error)\n".utf8))
             throw ExitStatus.usage
         }
-        if configuration.postgresURI != nil {
-            FileHandle.standardError.write(Data("vidpipe: PG_CONN_URI is set, but this build has only the embedded SQLite catalog; unset PG_CONN_URI\n".utf8))
+        do {
+            postgres = try configuration.postgresURI.map { try PostgresConnectionSettings(uri: $0) }
+            smtp = try SMTPSettings.fromEnvironment(VidpipeConfiguration.mergedValues())
+        } catch {
+            FileHandle.standardError.write(Data("vidpipe: \(error)\n".utf8))
             throw ExitStatus.usage
         }
         let fileLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
@@ -47,13 +55,18 @@ struct Bootstrap {
         FFmpegLibraries.setLogLevel(.quiet)
     }
 
-    /// Which catalog this process uses, for logs (no secrets).
-    var catalogDescription: String { configuration.layout.catalog }
+    /// Which catalog this process uses, for logs (the settings' description has no password).
+    var catalogDescription: String { postgres.map { "\($0)" } ?? configuration.layout.catalog }
 
-    /// Opens (and migrates) the catalog.
-    func openCatalog() async throws -> SQLiteCatalog {
+    /// Opens and migrates the catalog: PostgreSQL (running its own pool) when `PG_CONN_URI`
+    /// is set, else the lake's SQLite file.
+    func openCatalog() async throws -> any Catalog {
         do {
-            let catalog = try await SQLiteCatalog(path: configuration.layout.catalog)
+            let catalog: any Catalog = if let postgres {
+                PostgresCatalog.running(settings: postgres, logger: logger)
+            } else {
+                try await SQLiteCatalog(path: configuration.layout.catalog)
+            }
             do {
                 try await catalog.migrate()
             } catch {
@@ -62,7 +75,7 @@ struct Bootstrap {
             }
             return catalog
         } catch {
-            FileHandle.standardError.write(Data("vidpipe: cannot open the catalog at \(configuration.layout.catalog): \(error)\n".utf8))
+            FileHandle.standardError.write(Data("vidpipe: cannot open the catalog at \(catalogDescription): \(error)\n".utf8))
             throw ExitCode.failure
         }
     }
@@ -75,9 +88,9 @@ struct Bootstrap {
         return try JobRunner(context: context)
     }
 
-    /// Where mail goes: the `.eml` outbox in the lake.
+    /// Where mail goes: SMTP when `SMTP_SERVER` is set, else the `.eml` outbox in the lake.
     func mailTransport() -> any MailTransport {
-        OutboxMailer(directory: configuration.layout.outbox)
+        smtp.map { SMTPMailer(settings: $0) } ?? OutboxMailer(directory: configuration.layout.outbox)
     }
 
     /// The Kafka settings from the environment, `.env` and the config file; nil in

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CatalogPostgres
 import Foundation
 import Logging
 import Pipeline
@@ -17,7 +18,16 @@ struct RunCommand: AsyncParsableCommand {
         let bootstrap = try Bootstrap()
         let logger = bootstrap.logger
         let kafka = try bootstrap.kafkaConfiguration()
-        let catalog = try await bootstrap.openCatalog()
+        var catalog = try await bootstrap.openCatalog()
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let postgres = bootstrap.postgres {
+            // Migrated above through a short-lived pool; the daemon's pool is a service of
+            // the group, first in line so it shuts down after everything that uses it.
+            try? await catalog.close()
+            let daemonCatalog = PostgresCatalog(settings: postgres, logger: logger)
+            services.append(.init(service: daemonCatalog.client))
+            catalog = daemonCatalog
+        }
         // The notifier is the only sender: jobs leave their mail pending in the catalog.
         let runner = try bootstrap.makeRunner(catalog: catalog, inlineMail: false)
         let intake: any Service
@@ -41,7 +51,7 @@ struct RunCommand: AsyncParsableCommand {
         var configuration = ServiceGroupConfiguration(
             // Shut down in reverse order: intake first (jobs finish and commit their mail),
             // then the notifier, which sends that mail in a last pass.
-            services: [.init(service: notifier), .init(service: intake)],
+            services: services + [.init(service: notifier), .init(service: intake)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             cancellationSignals: [],
             logger: logger

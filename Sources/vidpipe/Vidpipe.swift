@@ -9,8 +9,7 @@ struct Vidpipe: AsyncParsableCommand {
         discussion: "Configuration comes from config/vidpipe.env, .env and the environment; see .env.example.",
         subcommands: [
             ProcessCommand.self, ProbeCommand.self, StatusCommand.self, RunCommand.self, ProduceCommand.self, WatchCommand.self,
-            MigrateCommand.self,
-            DagCommand.self, ConfigCommand.self, VersionCommand.self,
+            MigrateCommand.self, SimilarCommand.self, DagCommand.self, ConfigCommand.self, VersionCommand.self,
         ]
     )
 }

@@ -86,11 +86,19 @@ func sqlite3(_ path: String, _ sql: String) throws -> [String] {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: sqlite3Path)
     process.arguments = [path, sql]
-    let output = Pipe()
+    // Output to a file, not a pipe: Foundation's pipe reads crash on EINTR from other tests'
+    // SIGCHLD.
+    let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("vidpipe-sqlite3-\(UUID().uuidString)").path
+    _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+    let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+    defer {
+        try? output.close()
+        try? FileManager.default.removeItem(atPath: outputPath)
+    }
     process.standardOutput = output
     try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    let data = FileManager.default.contents(atPath: outputPath) ?? Data()
     return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
 }
 

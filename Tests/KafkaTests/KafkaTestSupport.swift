@@ -51,14 +51,26 @@ enum Oracle {
         let process = Process()
         process.executableURL = root.appending(path: ".deps/venv/bin/python")
         process.arguments = [root.appending(path: "scripts/kafka_client.py").path, "--bootstrap", TestBroker.bootstrap ?? ""] + arguments
-        let output = Pipe()
-        let errors = Pipe()
+        // Output to files, not pipes: Foundation's pipe reads crash on EINTR from other tests'
+        // SIGCHLD.
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("vidpipe-kafka-client-\(UUID().uuidString)").path
+        let outputPath = base + ".out", errorPath = base + ".err"
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
+        defer {
+            try? output.close()
+            try? errors.close()
+            try? FileManager.default.removeItem(atPath: outputPath)
+            try? FileManager.default.removeItem(atPath: errorPath)
+        }
         process.standardOutput = output
         process.standardError = errors
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        let data = FileManager.default.contents(atPath: outputPath) ?? Data()
+        let errorData = FileManager.default.contents(atPath: errorPath) ?? Data()
         guard process.terminationStatus == 0 else {
             throw OracleFailure(arguments: arguments, stderr: String(decoding: errorData, as: UTF8.self))
         }

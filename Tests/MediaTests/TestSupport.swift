@@ -39,12 +39,20 @@ enum CommandLineTool {
             try? stderrHandle.close()
             try? FileManager.default.removeItem(at: stderrURL)
         }
-        let stdout = Pipe()
-        process.standardOutput = stdout
+        // stdout goes to a file, not a pipe: Foundation's pipe reads crash on EINTR, which the
+        // SIGCHLD of other tests' child processes can cause.
+        let stdoutURL = directory.appendingPathComponent(".stdout-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        let stdoutHandle = try FileHandle(forWritingTo: stdoutURL)
+        defer {
+            try? stdoutHandle.close()
+            try? FileManager.default.removeItem(at: stdoutURL)
+        }
+        process.standardOutput = stdoutHandle
         process.standardError = stderrHandle
         try process.run()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        let output = (try? Data(contentsOf: stdoutURL)) ?? Data()
         let errors = (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? ""
         return (process.terminationStatus, output, errors)
     }

@@ -67,11 +67,19 @@ func parseWithPython(_ data: Data) throws -> ParsedEmail {
     var environment = ProcessInfo.processInfo.environment
     environment["PYTHONIOENCODING"] = "utf-8"
     process.environment = environment
-    let output = Pipe()
+    // Output to a file, not a pipe: Foundation's pipe reads crash on EINTR from other tests'
+    // SIGCHLD.
+    let outputPath = file.path + ".json"
+    _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+    let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+    defer {
+        try? output.close()
+        try? FileManager.default.removeItem(atPath: outputPath)
+    }
     process.standardOutput = output
     try process.run()
-    let json = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    let json = FileManager.default.contents(atPath: outputPath) ?? Data()
     guard process.terminationStatus == 0 else {
         throw OracleFailure(message: "python3 exited with \(process.terminationStatus)")
     }

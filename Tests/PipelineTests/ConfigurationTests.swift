@@ -41,6 +41,26 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: lake.catalog), "nothing was processed")
     }
 
+    /// Every documented variable is in `.env.example`, and every variable `vidpipe config`
+    /// prints is documented: the three lists cannot drift apart.
+    @Test func everyVariableIsDocumentedAndListed() throws {
+        func keys(_ text: String, commented: Bool) -> Set<String> {
+            Set(text.split(separator: "\n").compactMap { line -> String? in
+                var line = line.trimmingCharacters(in: .whitespaces)
+                if commented { guard line.hasPrefix("# ") else { return nil }; line.removeFirst(2) }
+                guard !line.hasPrefix("#"), let equals = line.firstIndex(of: "=") else { return nil }
+                let key = String(line[..<equals])
+                return key.allSatisfy { $0.isUppercase || $0.isNumber || $0 == "_" } ? key : nil
+            })
+        }
+        let documented = keys(try String(contentsOfFile: Self.envFile, encoding: .utf8), commented: false)
+        let example = keys(try String(contentsOfFile: Self.envFile.replacingOccurrences(of: "config/vidpipe.env", with: ".env.example"),
+                                      encoding: .utf8), commented: true)
+        let printed = keys(VidpipeConfiguration.defaults().description, commented: false)
+        #expect(documented.subtracting(example).isEmpty, "missing from .env.example: \(documented.subtracting(example).sorted())")
+        #expect(printed.subtracting(documented).isEmpty, "undocumented: \(printed.subtracting(documented).sorted())")
+    }
+
     @Test(arguments: [
         "postgres://vidpipe:s3cretPW@db.example.com:5432/vidpipe",
         "postgresql://vidpipe:s3cretPW@db1.example.com:5432,db2.example.com:5432/vidpipe?sslmode=require",

@@ -45,7 +45,7 @@ import Testing
         let verdict = policy.evaluate(probe)
         #expect(verdict.verdict == testCase.verdict, "\(verdict.findings)")
         if let rule = testCase.rule {
-            #expect(verdict.findings.contains { $0.rule == rule && $0.severity == testCase.verdict }, "\(verdict.findings)")
+            #expect(verdict.findings.contains { $0.rule == rule && $0.severity.rawValue == testCase.verdict.rawValue }, "\(verdict.findings)")
             // Only the rule under test fires: the clip is otherwise clean.
             #expect(Set(verdict.findings.map(\.rule)) == [rule], "\(verdict.findings)")
         } else {

@@ -48,12 +48,20 @@ enum CommandLineTool {
             try? stderrHandle.close()
             try? FileManager.default.removeItem(atPath: stderrPath)
         }
-        let stdout = Pipe()
-        process.standardOutput = stdout
+        // stdout goes to a file, not a pipe: Foundation's pipe reads crash on EINTR, which the
+        // SIGCHLD of other tests' child processes can cause.
+        let stdoutPath = stderrPath + ".out"
+        _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+        let stdoutHandle = try #require(FileHandle(forWritingAtPath: stdoutPath))
+        defer {
+            try? stdoutHandle.close()
+            try? FileManager.default.removeItem(atPath: stdoutPath)
+        }
+        process.standardOutput = stdoutHandle
         process.standardError = stderrHandle
         try process.run()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        let output = FileManager.default.contents(atPath: stdoutPath) ?? Data()
         let errors = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
         return ToolResult(status: process.terminationStatus, stdout: output, stderr: errors)
     }

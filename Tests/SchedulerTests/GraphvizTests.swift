@@ -46,16 +46,16 @@ import Testing
     func graphvizAcceptsTheDOT() throws {
         let (bronze, silver, job) = try fragments()
         for dag in [bronze, silver, job] {
+            // A file, not a pipe: Foundation's pipe I/O crashes on EINTR from other tests' SIGCHLD.
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("vidpipe-\(UUID().uuidString).dot")
+            try Data(dag.dot().utf8).write(to: file)
+            defer { try? FileManager.default.removeItem(at: file) }
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/dot")
-            process.arguments = ["-Tsvg"]
-            let input = Pipe()
-            process.standardInput = input
+            process.arguments = ["-Tsvg", file.path]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            input.fileHandleForWriting.write(Data(dag.dot().utf8))
-            try input.fileHandleForWriting.close()
             process.waitUntilExit()
             #expect(process.terminationStatus == 0, "dot rejected the DOT of \(dag.name)")
         }

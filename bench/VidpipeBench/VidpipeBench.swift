@@ -8,7 +8,7 @@ struct VidpipeBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vidpipe-bench",
         abstract: "vidpipe benchmarks.",
-        subcommands: [Probe.self, Scheduler.self]
+        subcommands: [Probe.self, Scheduler.self, QC.self, Ladder.self]
     )
 
     /// In-process probing vs one ffprobe process per file (goal ≤ 0.1×).
@@ -28,6 +28,40 @@ struct VidpipeBench: AsyncParsableCommand {
             FFmpegLibraries.setLogLevel(.quiet)
             let result = try ProbeBenchmark.run(directory: directory, repetitions: repetitions, ffprobeRepetitions: ffprobeRepetitions)
             print(result.report)
+        }
+    }
+
+    /// The QC-only silver pass vs ffmpeg's bare decode (goal ≤ 1.2×) and vs ffmpeg running
+    /// the same checks (goal ≤ 1.0×).
+    struct QC: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Time the QC-only silver pass against the ffmpeg CLI on one clip.")
+
+        @Argument(help: "A media file, e.g. a 1080p30 15 s H.264+AAC clip.")
+        var source: String
+
+        @Option(help: "Timed rounds (each runs all three contenders).")
+        var repetitions = 5
+
+        func run() throws {
+            FFmpegLibraries.setLogLevel(.quiet)
+            print(try SilverBenchmark.runQC(source: source, repetitions: repetitions))
+        }
+    }
+
+    /// The default ladder from one decode vs one ffmpeg split command (issue 3's renditions).
+    struct Ladder: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "renditions", abstract: "Encode the default ladder in-process and with one ffmpeg command.")
+
+        @Argument(help: "A source video, e.g. a 1080p30 15 s H.264+AAC clip.")
+        var source: String
+
+        @Option(help: "Timed runs per variant.")
+        var repetitions = 3
+
+        func run() throws {
+            FFmpegLibraries.setLogLevel(.error)
+            print(try RenditionBenchmark.run(source: source, repetitions: repetitions))
         }
     }
 

@@ -54,8 +54,16 @@ public actor SQLiteCatalog: Catalog {
         self.connection = connection
     }
 
+    /// Applies pending migrations. Another process migrating the same file holds the write
+    /// lock meanwhile; past the busy timeout this tries again, a few times, before giving up.
     public func migrate() async throws {
-        try await apply(Migration.all)
+        for attempt in 1... {
+            do {
+                return try await apply(Migration.all)
+            } catch let error as CatalogError where error.code == .busy && attempt < 5 {
+                try await Task.sleep(for: .milliseconds(200 * attempt))
+            }
+        }
     }
 
     /// Applies `migrations` (sorted by version) that the file has not recorded yet, all in one

@@ -57,8 +57,12 @@ final class DecodePass {
 
     init(path: String) throws(MediaError) {
         self.path = path
+        var declaredSizes: [(Int32, Int32)] = []
         do {
             input = try InputFormatContext(path: path)
+            // What the header declares, before find_stream_info: a decoder that refuses the
+            // size leaves 0x0 behind, and the file would only show up as undecodable packets.
+            declaredSizes = input.streams.map { ($0.pointee.codecpar.pointee.width, $0.pointee.codecpar.pointee.height) }
             try input.findStreamInfo()
         } catch {
             throw MediaError(code: .openFailed, path: path,
@@ -71,6 +75,16 @@ final class DecodePass {
         let audioStream = Self.bestStream(input, type: AVMEDIA_TYPE_AUDIO)
         guard videoStream != nil || audioStream != nil else {
             throw MediaError(code: .noStreams, path: path, message: "\(path): no audio or video stream to decode.")
+        }
+        if let index = videoStream {
+            let parameters = streams[index].pointee.codecpar.pointee
+            let declared = index < declaredSizes.count ? [declaredSizes[index]] : []
+            for (width, height) in declared + [(parameters.width, parameters.height)] where width != 0 || height != 0 {
+                // Refused up front: a decoder would fail to open, or try to allocate gigabytes.
+                guard av_image_check_size2(UInt32(bitPattern: width), UInt32(bitPattern: height), Int64.max, AV_PIX_FMT_NONE, 0, nil) < 0 else { continue }
+                throw MediaError(code: .invalidDimensions, path: path,
+                                 message: "\(path): video stream #\(index) declares \(width)x\(height) pixels, which no decoder accepts; the header is corrupt or crafted.")
+            }
         }
         video = try videoStream.map { index throws(MediaError) in try StreamDecoder(stream: streams[index], index: index, path: path) }
         audio = try audioStream.map { index throws(MediaError) in try StreamDecoder(stream: streams[index], index: index, path: path) }
@@ -125,7 +139,9 @@ final class DecodePass {
             }
             defer { av_packet_unref(packet) }
             let index = Int(packet.pointee.stream_index)
-            guard let decoder = [video, audio].compactMap({ $0 }).first(where: { $0.index == index }) else { continue }
+            // Per packet: no array built to find the decoder.
+            let decoder: StreamDecoder
+            if let video, video.index == index { decoder = video } else if let audio, audio.index == index { decoder = audio } else { continue }
             let isVideo = decoder === video
             let packetSeconds = Self.seconds(packet.pointee.pts, decoder.stream.pointee.time_base)
             for consumer in consumers { try consumer.consumePacket(packet, isVideo: isVideo, seconds: packetSeconds) }

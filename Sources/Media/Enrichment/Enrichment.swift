@@ -36,4 +36,17 @@ public enum Enrichment {
         _ = try pass.run(consumers: consumers.all)
         return consumers.report()
     }
+
+    /// A fingerprint-only pass on a thread of its own, for `vidpipe similar FILE`; nil when
+    /// the file has no video.
+    public static func fingerprint(path: String) async throws(MediaError) -> VideoFingerprint? {
+        let result = await DedicatedThread.run(name: "vidpipe.fingerprint") { () -> Result<VideoFingerprint?, MediaError> in
+            Result { () throws(MediaError) -> VideoFingerprint? in
+                let sampler = FingerprintSampler()
+                _ = try SilverPass.run(path: path, consumers: [sampler])
+                return sampler.fingerprint
+            }
+        }
+        return try result.get()
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Media
 
 /// Everything vidpipe can be told, with the defaults documented in `config/vidpipe.env`.
 ///
@@ -26,8 +27,15 @@ public struct VidpipeConfiguration: Sendable, Equatable {
     /// What to do when a video arrives without its `<name>.json` sidecar.
     /// Default `.notify` (the original system mailed "missing metadata"). `VIDPIPE_MISSING_SIDECAR`.
     public var missingSidecar: MissingSidecarPolicy
-    /// Rules the silver policy check applies to every probe.
+    /// Rules the silver policy check applies to every probe and QC report.
     public var policy: MediaPolicy
+    /// QC thresholds; the defaults equal the matching ffmpeg filters'. `VIDPIPE_QC_*`.
+    public var qc: QCOptions
+    /// The rendition ladder. Default 1080p/720p/480p/360p H.264 + AAC.
+    /// `VIDPIPE_RENDITIONS` (`none` for no renditions), `VIDPIPE_X264_PRESET`.
+    public var ladder: RenditionLadder
+    /// Poster, sprite and storyboard. `VIDPIPE_SPRITE_TILES`, `VIDPIPE_SPRITE_COLUMNS`.
+    public var thumbnails: ThumbnailOptions
     /// Who hears about every job, in addition to a request's own address. `EMAIL_RECEIVER`.
     public var emailReceiver: String?
     /// The From address of notifications. Default `vidpipe@localhost`. `EMAIL_SENDER`.
@@ -76,6 +84,9 @@ public struct VidpipeConfiguration: Sendable, Equatable {
             taskTimeoutSeconds: 1800,
             missingSidecar: .notify,
             policy: .default,
+            qc: QCOptions(),
+            ladder: .default,
+            thumbnails: ThumbnailOptions(),
             emailReceiver: nil,
             emailSender: "vidpipe@localhost",
             inboxPollSeconds: 1,
@@ -95,6 +106,8 @@ public struct DatalakeLayout: Sendable, Equatable {
     public var root: String
     public var bronze: String { root + "/bronze" }
     public var silver: String { root + "/silver" }
+    /// Derived media and reports of one video: renditions, thumbnails, qc.json, metadata.json.
+    public func silverFolder(videoID: String) -> String { silver + "/" + videoID }
     public var catalog: String { root + "/catalog.sqlite" }
     public var inbox: String { root + "/inbox" }
     public var outbox: String { root + "/outbox" }
@@ -140,6 +153,23 @@ extension VidpipeConfiguration: CustomStringConvertible {
             "SMTP_PASSWORD=\(smtp.password == nil ? "" : "<redacted>")",
         ]
         lines += policy.environmentLines
+        lines += [
+            "VIDPIPE_QC_BLACK_MIN_SECONDS=\(qc.blackMinDuration)",
+            "VIDPIPE_QC_BLACK_PICTURE_RATIO=\(qc.pictureBlackRatio)",
+            "VIDPIPE_QC_BLACK_PIXEL_THRESHOLD=\(qc.pixelBlackThreshold)",
+            "VIDPIPE_QC_FREEZE_NOISE=\(qc.freezeNoise)",
+            "VIDPIPE_QC_FREEZE_MIN_SECONDS=\(qc.freezeMinDuration)",
+            "VIDPIPE_QC_SILENCE_NOISE=\(qc.silenceNoise)",
+            "VIDPIPE_QC_SILENCE_MIN_SECONDS=\(qc.silenceMinDuration)",
+            "VIDPIPE_QC_LOUDNESS_TARGET_LUFS=\(qc.loudnessTarget)",
+            "VIDPIPE_QC_LOUDNESS_TOLERANCE_LU=\(qc.loudnessTolerance)",
+            "VIDPIPE_QC_MAX_PEAK_DBTP=\(qc.maximumPeak)",
+            "VIDPIPE_QC_MAX_AV_MISMATCH_SECONDS=\(qc.maximumAudioVideoMismatch)",
+            "VIDPIPE_RENDITIONS=\(ladder.rungs.isEmpty ? "none" : ladder.rungs.map(LadderSyntax.describe).joined(separator: ","))",
+            "VIDPIPE_X264_PRESET=\(ladder.preset)",
+            "VIDPIPE_SPRITE_TILES=\(thumbnails.tiles)",
+            "VIDPIPE_SPRITE_COLUMNS=\(thumbnails.columns)",
+        ]
         return lines.joined(separator: "\n")
     }
 

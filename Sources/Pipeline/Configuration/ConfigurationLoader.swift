@@ -1,4 +1,5 @@
 import Foundation
+import Media
 
 extension VidpipeConfiguration {
     /// Loads the configuration: process environment over `.env` over the config file over
@@ -66,7 +67,31 @@ extension VidpipeConfiguration {
         if let (w, h) = try reader.resolution("VIDPIPE_POLICY_MAX_RESOLUTION") { (policy.maxWidth, policy.maxHeight) = (w, h) }
         policy.maxDurationSeconds = try reader.seconds("VIDPIPE_POLICY_MAX_DURATION_SECONDS") ?? policy.maxDurationSeconds
         policy.audio = try reader.choice("VIDPIPE_POLICY_AUDIO", of: MediaPolicy.AudioRequirement.self) ?? policy.audio
+        policy.minBitRate = try reader.integer("VIDPIPE_POLICY_MIN_BITRATE", minimum: 0) ?? policy.minBitRate
+        policy.maxBlackShare = try reader.fraction("VIDPIPE_POLICY_MAX_BLACK_SHARE") ?? policy.maxBlackShare
+        policy.maxSilenceShare = try reader.fraction("VIDPIPE_POLICY_MAX_SILENCE_SHARE") ?? policy.maxSilenceShare
         config.policy = policy
+
+        var qc = config.qc
+        qc.blackMinDuration = try reader.seconds("VIDPIPE_QC_BLACK_MIN_SECONDS") ?? qc.blackMinDuration
+        qc.pictureBlackRatio = try reader.fraction("VIDPIPE_QC_BLACK_PICTURE_RATIO") ?? qc.pictureBlackRatio
+        qc.pixelBlackThreshold = try reader.fraction("VIDPIPE_QC_BLACK_PIXEL_THRESHOLD") ?? qc.pixelBlackThreshold
+        qc.freezeNoise = try reader.fraction("VIDPIPE_QC_FREEZE_NOISE") ?? qc.freezeNoise
+        qc.freezeMinDuration = try reader.seconds("VIDPIPE_QC_FREEZE_MIN_SECONDS") ?? qc.freezeMinDuration
+        qc.silenceNoise = try reader.fraction("VIDPIPE_QC_SILENCE_NOISE") ?? qc.silenceNoise
+        qc.silenceMinDuration = try reader.seconds("VIDPIPE_QC_SILENCE_MIN_SECONDS") ?? qc.silenceMinDuration
+        qc.loudnessTarget = try reader.number("VIDPIPE_QC_LOUDNESS_TARGET_LUFS") ?? qc.loudnessTarget
+        qc.loudnessTolerance = try reader.seconds("VIDPIPE_QC_LOUDNESS_TOLERANCE_LU") ?? qc.loudnessTolerance
+        qc.maximumPeak = try reader.number("VIDPIPE_QC_MAX_PEAK_DBTP") ?? qc.maximumPeak
+        qc.maximumAudioVideoMismatch = try reader.seconds("VIDPIPE_QC_MAX_AV_MISMATCH_SECONDS") ?? qc.maximumAudioVideoMismatch
+        config.qc = qc
+
+        if let text = reader.string("VIDPIPE_RENDITIONS") {
+            config.ladder.rungs = try LadderSyntax.parse(text, variable: "VIDPIPE_RENDITIONS")
+        }
+        config.ladder.preset = reader.string("VIDPIPE_X264_PRESET") ?? config.ladder.preset
+        config.thumbnails.tiles = Int(try reader.integer("VIDPIPE_SPRITE_TILES", minimum: 1) ?? Int64(config.thumbnails.tiles))
+        config.thumbnails.columns = Int(try reader.integer("VIDPIPE_SPRITE_COLUMNS", minimum: 1) ?? Int64(config.thumbnails.columns))
         return config
     }
 
@@ -101,6 +126,22 @@ private struct VariableReader {
         return value
     }
 
+    func number(_ name: String) throws(ConfigurationError) -> Double? {
+        guard let text = string(name) else { return nil }
+        guard let value = Double(text), value.isFinite else {
+            throw ConfigurationError(variable: name, message: "\"\(text)\" is not a number")
+        }
+        return value
+    }
+
+    func fraction(_ name: String) throws(ConfigurationError) -> Double? {
+        guard let value = try number(name) else { return nil }
+        guard (0...1).contains(value) else {
+            throw ConfigurationError(variable: name, message: "\(value) is not between 0 and 1")
+        }
+        return value
+    }
+
     func choice<C: RawRepresentable & CaseIterable>(_ name: String, of _: C.Type) throws(ConfigurationError) -> C? where C.RawValue == String {
         guard let text = string(name) else { return nil }
         guard let value = C(rawValue: text.lowercased()) else {
@@ -121,5 +162,29 @@ private struct VariableReader {
             throw ConfigurationError(variable: name, message: "\"\(text)\" is not WIDTHxHEIGHT, e.g. 1920x1080")
         }
         return (width, height)
+    }
+}
+
+/// `VIDPIPE_RENDITIONS`: comma-separated rungs `NAME:HEIGHT:VIDEO_KBPS:AUDIO_KBPS`, e.g.
+/// `720p:720:2800:128`; maxrate and buffer follow the default ladder's ratios (1.07×, 1.5×).
+enum LadderSyntax {
+    static func parse(_ text: String, variable: String) throws(ConfigurationError) -> [RenditionLadder.Rung] {
+        if text.lowercased() == "none" { return [] }
+        var rungs: [RenditionLadder.Rung] = []
+        for item in text.split(separator: ",") {
+            let parts = item.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 4, !parts[0].isEmpty, let height = Int(parts[1]), height >= 2, height % 2 == 0,
+                  let video = Int(parts[2]), video > 0, let audio = Int(parts[3]), audio > 0 else {
+                throw ConfigurationError(variable: variable,
+                                         message: "\"\(item)\" is not NAME:HEIGHT:VIDEO_KBPS:AUDIO_KBPS with an even height, e.g. 720p:720:2800:128")
+            }
+            rungs.append(RenditionLadder.Rung(name: parts[0], height: height, videoBitRate: video * 1000,
+                                              maxRate: video * 1070, bufferSize: video * 1500, audioBitRate: audio * 1000))
+        }
+        return rungs
+    }
+
+    static func describe(_ rung: RenditionLadder.Rung) -> String {
+        "\(rung.name):\(rung.height):\((rung.videoBitRate ?? 0) / 1000):\(rung.audioBitRate / 1000)"
     }
 }

@@ -11,11 +11,15 @@ public struct JobResult: Sendable {
     public var streams: [StreamRecord]
     public var findings: [QCFindingRecord]
     public var emails: [EmailMessage]
+    public var renditions: [RenditionRecord] = []
+    public var sceneCuts: [SceneCutRecord] = []
+    public var fingerprint: FingerprintRecord?
 
     /// The result of a job whose bronze and silver tasks all succeeded.
-    static func accepted(ticket: JobTicket, file: ValidatedFile, sidecar: Sidecar?, hash: ContentHash, probe: ProbeReport,
-                         staged: StagedObject, policy: PolicyVerdict, context: JobContext) throws -> JobResult {
-        let videoID = UUID().uuidString.lowercased()
+    static func accepted(ticket: JobTicket, file: ValidatedFile, sidecar: Sidecar?, content: NewContent, probe: ProbeReport,
+                         staged: StagedObject, silver: SilverOutputs, policy: PolicyVerdict, context: JobContext) throws -> JobResult {
+        let videoID = content.videoID
+        let hash = content.hash
         let now = Date()
         let probeJSON = String(decoding: try JSONEncoder.vidpipeCompact.encode(probe), as: UTF8.self)
         let video = VideoRecord(
@@ -44,11 +48,20 @@ public struct JobResult: Sendable {
             logPath: ticket.log.path)
         let findings = policy.findings.map { finding in
             QCFindingRecord(jobID: ticket.id, videoID: videoID, kind: finding.rule, severity: finding.severity.rawValue,
-                            message: finding.message, startSeconds: nil, endSeconds: nil)
+                            message: finding.message, startSeconds: finding.startSeconds, endSeconds: finding.endSeconds)
         }
         var result = JobResult(job: job, video: video, streams: streams, findings: findings, emails: [])
+        result.renditions = silver.result.renditions.map { rendition in
+            RenditionRecord(videoID: videoID, name: rendition.name, path: rendition.path, width: rendition.width,
+                            height: rendition.height, durationSeconds: rendition.durationSeconds, sizeBytes: rendition.sizeBytes,
+                            bitRate: rendition.bitRate, psnr: rendition.psnr, ssim: rendition.ssim, verified: rendition.verified)
+        }
+        result.sceneCuts = silver.result.enrichment?.sceneCuts.map { SceneCutRecord(videoID: videoID, seconds: $0.seconds, score: $0.score) } ?? []
+        result.fingerprint = silver.result.enrichment?.fingerprint.map {
+            FingerprintRecord(videoID: videoID, secondsPerHash: $0.secondsPerHash, hashesHex: $0.hexString)
+        }
         let composer = NotificationComposer(configuration: context.configuration)
-        result.emails = try composer.messages(for: result, ticket: ticket, probe: probe,
+        result.emails = try composer.messages(for: result, ticket: ticket, probe: probe, silver: silver,
                                               missingSidecar: sidecar == nil && context.configuration.missingSidecar == .notify)
         return result
     }
@@ -61,7 +74,7 @@ public struct JobResult: Sendable {
             finishedAt: Date(), logPath: ticket.log.path)
         var result = JobResult(job: job, video: nil, streams: [], findings: [], emails: [])
         result.emails = try NotificationComposer(configuration: context.configuration)
-            .messages(for: result, ticket: ticket, probe: nil, missingSidecar: false)
+            .messages(for: result, ticket: ticket, probe: nil, silver: nil, missingSidecar: false)
         return result
     }
 
@@ -94,7 +107,7 @@ public struct JobResult: Sendable {
         var result = JobResult(job: job, video: nil, streams: [], findings: findings, emails: [])
         if job.state != .duplicate {
             result.emails = try NotificationComposer(configuration: context.configuration)
-                .messages(for: result, ticket: ticket, probe: run.values[JobArtifacts.probe], missingSidecar: false)
+                .messages(for: result, ticket: ticket, probe: run.values[JobArtifacts.probe], silver: nil, missingSidecar: false)
         }
         return result
     }
@@ -111,7 +124,8 @@ public struct JobResult: Sendable {
                 sender: email.from.address, message: String(decoding: email.rfc5322(), as: UTF8.self))
         }
         try await catalog.commit(GoldBatch(video: video, streams: streams, job: job, taskRuns: taskRuns,
-                                           findings: findings, notifications: notifications))
+                                           findings: findings, notifications: notifications,
+                                           renditions: renditions, sceneCuts: sceneCuts, fingerprint: fingerprint))
         return CommittedJob(taskRunsRecorded: taskRuns.count, notificationIDs: notifications.map(\.id))
     }
 

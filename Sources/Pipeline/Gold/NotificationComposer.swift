@@ -11,7 +11,8 @@ struct NotificationComposer {
 
     var configuration: VidpipeConfiguration
 
-    func messages(for result: JobResult, ticket: JobTicket, probe: ProbeReport?, missingSidecar: Bool) throws -> [EmailMessage] {
+    func messages(for result: JobResult, ticket: JobTicket, probe: ProbeReport?, silver: SilverOutputs?,
+                  missingSidecar: Bool) throws -> [EmailMessage] {
         let recipients = try recipients(for: ticket)
         guard !recipients.isEmpty else { return [] }
         let name = (ticket.request.path as NSString).lastPathComponent
@@ -27,12 +28,12 @@ struct NotificationComposer {
             let modified = ticket.request.fileEvent == .modified
             messages.append(try message(kind: modified ? "modified" : "ready", to: recipients, ticket: ticket,
                                         subject: "[vidpipe] \(modified ? "Modified" : "Ready"): \(title) (\(result.job.verdict ?? "pass"))",
-                                        lines: summaryLines(result, probe: probe)))
+                                        lines: summaryLines(result, probe: probe, silver: silver)))
         case .rejected, .failed:
             let heading = result.job.state == .rejected ? "Rejected" : "Failed"
             messages.append(try message(kind: "rejected", to: recipients, ticket: ticket,
                                         subject: "[vidpipe] \(heading): \(title)",
-                                        lines: summaryLines(result, probe: probe)))
+                                        lines: summaryLines(result, probe: probe, silver: silver)))
         case .duplicate:
             break
         }
@@ -56,7 +57,7 @@ struct NotificationComposer {
         return try addresses.filter { seen.insert($0.lowercased()).inserted }.map { try EmailAddress($0) }
     }
 
-    private func summaryLines(_ result: JobResult, probe: ProbeReport?) -> [(String, String)] {
+    private func summaryLines(_ result: JobResult, probe: ProbeReport?, silver: SilverOutputs?) -> [(String, String)] {
         let job = result.job
         var lines: [(String, String)] = [("File", job.sourcePath), ("Job", job.id), ("State", job.state.rawValue)]
         if let verdict = job.verdict { lines.append(("Verdict", verdict)) }
@@ -77,9 +78,29 @@ struct NotificationComposer {
                 lines.append(("Audio stream", "\(audio.codecName) \(audio.sampleRate ?? 0) Hz, \(audio.channels ?? 0) ch"))
             }
         }
+        if let loudness = silver?.result.qc.loudness {
+            lines.append(("Loudness", String(format: "%.1f LUFS, range %.1f LU", loudness.integrated, loudness.range)
+                          + (loudness.peak.map { String(format: ", peak %.1f dB%@", $0, loudness.peakIsTruePeak ? "TP" : "FS") } ?? "")))
+        }
+        if let cuts = silver?.result.enrichment?.sceneCuts { lines.append(("Scene cuts", "\(cuts.count)")) }
         if let code = job.errorCode { lines.append(("Error", code)) }
         if let message = job.errorMessage { lines.append(("Reason", message)) }
-        for finding in result.findings { lines.append(("Finding (\(finding.severity))", finding.message)) }
+        for finding in result.findings {
+            var text = finding.message
+            if let start = finding.startSeconds {
+                text = "[\(Self.timecode(start))" + (finding.endSeconds.map { "–\(Self.timecode($0))" } ?? "") + "] " + text
+            }
+            lines.append(("Finding (\(finding.severity))", text))
+        }
+        for rendition in result.renditions {
+            var text = "\(rendition.width)x\(rendition.height), \(rendition.sizeBytes / 1024) KiB"
+            if let psnr = rendition.psnr { text += String(format: ", PSNR %.1f dB", psnr) }
+            if let ssim = rendition.ssim { text += String(format: ", SSIM %.3f", ssim) }
+            if !rendition.verified { text += ", NOT VERIFIED" }
+            lines.append(("Rendition \(rendition.name)", text))
+        }
+        if let thumbnails = silver?.result.thumbnails { lines.append(("Poster", thumbnails.posterPath)) }
+        if let files = silver?.files { lines.append(("QC report", files.qcReport)) }
         return lines
     }
 
@@ -96,6 +117,13 @@ struct NotificationComposer {
             from: try EmailAddress(configuration.emailSender, displayName: "vidpipe"), to: recipients, subject: subject,
             date: Date(), messageID: messageID, textBody: text, htmlBody: html,
             headers: [EmailHeader(name: Self.kindHeader, value: kind), EmailHeader(name: "X-Vidpipe-Job", value: ticket.id)])
+    }
+
+    /// `HH:MM:SS.mmm`, the way editors read timecodes.
+    static func timecode(_ seconds: Double) -> String {
+        let milliseconds = Int((seconds * 1000).rounded())
+        return String(format: "%02d:%02d:%02d.%03d", milliseconds / 3_600_000, milliseconds / 60_000 % 60,
+                      milliseconds / 1000 % 60, milliseconds % 1000)
     }
 
     private static func idSafe(_ text: String) -> String {

@@ -13,6 +13,8 @@ public enum JobArtifacts {
     public static let probe = Artifact<ProbeReport>("probe")
     public static let newContent = Artifact<NewContent>("new_content")
     public static let staged = Artifact<StagedObject>("staged")
+    public static let silver = Artifact<SilverResult>("silver")
+    public static let silverFiles = Artifact<SilverFiles>("silver_files")
     public static let policy = Artifact<PolicyVerdict>("policy")
     public static let result = Artifact<JobResult>("job_result")
     public static let committed = Artifact<CommittedJob>("committed")
@@ -24,9 +26,18 @@ public struct SidecarLookup: Sendable {
     public var sidecar: Sidecar?
 }
 
-/// Proof that this job holds the only claim on content not yet in the catalog.
+/// Proof that this job holds the only claim on content not yet in the catalog, and the
+/// id its video will have (silver writes under `silver/<video id>/` before gold records it).
 public struct NewContent: Sendable {
     public var hash: ContentHash
+    public var videoID: String
+}
+
+/// The silver reports written beside the derived media.
+public struct SilverFiles: Sendable {
+    public var directory: String
+    public var qcReport: String
+    public var metadata: String
 }
 
 /// The DAGs of a job: three layers and their union.
@@ -56,7 +67,9 @@ public struct JobDAGs: Sendable {
         self.bronze = try bronze.build()
 
         var silver = DAGBuilder(name: "silver")
+        silver.input(JobArtifacts.file)
         silver.input(JobArtifacts.probe)
+        silver.input(JobArtifacts.newContent)
         silverNodes(&silver)
         self.silver = try silver.build()
 
@@ -66,7 +79,10 @@ public struct JobDAGs: Sendable {
         gold.input(JobArtifacts.sidecar)
         gold.input(JobArtifacts.hash)
         gold.input(JobArtifacts.probe)
+        gold.input(JobArtifacts.newContent)
         gold.input(JobArtifacts.staged)
+        gold.input(JobArtifacts.silver)
+        gold.input(JobArtifacts.silverFiles)
         gold.input(JobArtifacts.policy)
         summary(&gold)
         goldNodes(&gold)
@@ -131,7 +147,7 @@ public struct JobDAGs: Sendable {
                 if let existing = try await context.catalog.video(contentSHA256: hash.hex) {
                     throw SkipDownstream(reason: "duplicate of video \(existing.id) (\(existing.originalName), first seen \(existing.firstSeenAt.formatted(.iso8601)))")
                 }
-                return NewContent(hash: hash)
+                return NewContent(hash: hash, videoID: UUID().uuidString.lowercased())
             }
             dag.task("bronze.stage", inputs: JobArtifacts.file, JobArtifacts.newContent, JobArtifacts.probe, JobArtifacts.sidecar,
                      output: JobArtifacts.staged, options: io(context)) { file, content, probe, lookup in
@@ -145,19 +161,43 @@ public struct JobDAGs: Sendable {
 
     private static func silverNodes(_ context: JobContext) -> (inout DAGBuilder) -> Void {
         { dag in
-            dag.task("silver.policy", inputs: JobArtifacts.probe, output: JobArtifacts.policy) { probe in
-                context.configuration.policy.evaluate(probe)
+            // One decode feeds QC, enrichment, thumbnails and every rendition rung.
+            // The probe is an input so that only media the probe accepted gets decoded.
+            dag.task("silver.media", inputs: JobArtifacts.file, JobArtifacts.probe, JobArtifacts.newContent, output: JobArtifacts.silver,
+                     options: cpuHeavy(context, retry: false)) { file, _, content in
+                let configuration = context.configuration
+                let plan = SilverPlan(qc: configuration.qc, enrichment: EnrichmentOptions(),
+                                      outputDirectory: configuration.layout.silverFolder(videoID: content.videoID),
+                                      thumbnails: configuration.thumbnails, ladder: configuration.ladder)
+                do {
+                    return try await SilverPass.run(path: file.resolvedPath, plan: plan)
+                } catch var error as MediaError {
+                    // No half-written renditions under a video id that will never be recorded.
+                    try? FileManager.default.removeItem(atPath: plan.outputDirectory)
+                    error.path = file.requestedPath
+                    throw IngestError(error)
+                }
+            }
+            dag.task("silver.policy", inputs: JobArtifacts.probe, JobArtifacts.silver, output: JobArtifacts.policy) { probe, silver in
+                context.configuration.policy.evaluate(probe, silver: silver)
+            }
+            dag.task("silver.reports", inputs: JobArtifacts.newContent, JobArtifacts.probe, JobArtifacts.silver, JobArtifacts.policy,
+                     output: JobArtifacts.silverFiles, options: io(context)) { content, probe, silver, policy in
+                try SilverFiles.write(videoID: content.videoID, probe: probe, silver: silver, policy: policy,
+                                      layout: context.configuration.layout)
             }
         }
     }
 
     private static func summaryNode(_ context: JobContext) -> (inout DAGBuilder) -> Void {
         { dag in
-            dag.task("gold.summarize", inputs: JobArtifacts.ticket, JobArtifacts.file, JobArtifacts.sidecar, JobArtifacts.hash,
-                     JobArtifacts.probe, JobArtifacts.staged, JobArtifacts.policy, output: JobArtifacts.result) {
-                ticket, file, lookup, hash, probe, staged, policy in
-                try JobResult.accepted(ticket: ticket, file: file, sidecar: lookup.sidecar, hash: hash, probe: probe,
-                                       staged: staged, policy: policy, context: context)
+            dag.task("gold.summarize", inputs: JobArtifacts.ticket, JobArtifacts.file, JobArtifacts.sidecar, JobArtifacts.newContent,
+                     JobArtifacts.probe, JobArtifacts.staged, JobArtifacts.silver, JobArtifacts.silverFiles, JobArtifacts.policy,
+                     output: JobArtifacts.result) {
+                ticket, file, lookup, content, probe, staged, silver, files, policy in
+                try JobResult.accepted(
+                    ticket: ticket, file: file, sidecar: lookup.sidecar, content: content, probe: probe, staged: staged,
+                    silver: SilverOutputs(result: silver, files: files), policy: policy, context: context)
             }
         }
     }

@@ -20,6 +20,11 @@ public struct MediaPolicy: Sendable, Equatable {
     public var maxDurationSeconds: Double
     /// Whether a video without audio fails, warns or passes.
     public var audio: AudioRequirement
+    /// Lowest accepted overall bit rate, bits/s; 0 accepts any.
+    public var minBitRate: Int64
+    /// Largest accepted share of the duration that is black, and that is silent (0…1).
+    public var maxBlackShare: Double
+    public var maxSilenceShare: Double
 
     public enum AudioRequirement: String, Sendable, CaseIterable {
         case require, warn, optional
@@ -31,7 +36,10 @@ public struct MediaPolicy: Sendable, Equatable {
         audioCodecs: ["aac", "mp3", "mp2", "opus", "vorbis", "ac3", "eac3", "flac", "pcm_s16le", "pcm_s24le"],
         minWidth: 64, minHeight: 64, maxWidth: 7680, maxHeight: 4320,
         maxDurationSeconds: 4 * 3600,
-        audio: .warn
+        audio: .warn,
+        minBitRate: 0,
+        maxBlackShare: 0.5,
+        maxSilenceShare: 0.9
     )
 
     var environmentLines: [String] {
@@ -43,11 +51,16 @@ public struct MediaPolicy: Sendable, Equatable {
             "VIDPIPE_POLICY_MAX_RESOLUTION=\(maxWidth)x\(maxHeight)",
             "VIDPIPE_POLICY_MAX_DURATION_SECONDS=\(maxDurationSeconds)",
             "VIDPIPE_POLICY_AUDIO=\(audio.rawValue)",
+            "VIDPIPE_POLICY_MIN_BITRATE=\(minBitRate)",
+            "VIDPIPE_POLICY_MAX_BLACK_SHARE=\(maxBlackShare)",
+            "VIDPIPE_POLICY_MAX_SILENCE_SHARE=\(maxSilenceShare)",
         ]
     }
 
-    /// Checks a probe against the rules.
-    public func evaluate(_ probe: ProbeReport) -> PolicyVerdict {
+    /// Checks a probe and, when the silver pass ran, its quality checks against the rules.
+    /// QC findings (black, frozen, silent segments, loudness, decode errors …) are carried
+    /// over with their timecodes, so the verdict holds every reason.
+    public func evaluate(_ probe: ProbeReport, silver: SilverResult? = nil) -> PolicyVerdict {
         var findings: [PolicyFinding] = []
         func fail(_ rule: String, _ message: String) { findings.append(PolicyFinding(rule: rule, severity: .fail, message: message)) }
 
@@ -96,6 +109,25 @@ public struct MediaPolicy: Sendable, Equatable {
         } else {
             findings.append(PolicyFinding(rule: "policy.duration_unknown", severity: .warn, message: "the container does not declare a duration"))
         }
+        if minBitRate > 0, let bitRate = probe.container.bitRate, bitRate < minBitRate {
+            fail("policy.min_bitrate", "bit rate \(bitRate / 1000) kb/s is below the minimum \(minBitRate / 1000) kb/s")
+        }
+        if let silver {
+            findings += silver.qc.findings.map { finding in
+                PolicyFinding(rule: finding.kind.rawValue, severity: PolicyFinding.Severity(finding.severity), message: finding.message,
+                              startSeconds: finding.start, endSeconds: finding.end)
+            }
+            if let duration = probe.container.durationSeconds, duration > 0 {
+                let black = silver.qc.black.reduce(0) { $0 + $1.duration } / duration
+                if black > maxBlackShare {
+                    fail("policy.max_black_share", String(format: "%.0f%% of the video is black (limit %.0f%%)", black * 100, maxBlackShare * 100))
+                }
+                let silent = silver.qc.silence.reduce(0) { $0 + $1.duration } / duration
+                if !audios.isEmpty, silent > maxSilenceShare {
+                    fail("policy.max_silence_share", String(format: "%.0f%% of the audio is silent (limit %.0f%%)", silent * 100, maxSilenceShare * 100))
+                }
+            }
+        }
         return PolicyVerdict(findings: findings)
     }
 }
@@ -103,16 +135,49 @@ public struct MediaPolicy: Sendable, Equatable {
 /// The outcome of the policy check.
 public struct PolicyVerdict: Sendable, Codable, Equatable {
     public var findings: [PolicyFinding]
-    /// The worst severity among the findings; `pass` when there are none.
-    public var verdict: Verdict { findings.map(\.severity).max() ?? .pass }
+    /// `fail` when any finding fails, `warn` when any warns, else `pass`.
+    public var verdict: Verdict {
+        switch findings.map(\.severity).max() {
+        case .fail?: .fail
+        case .warn?: .warn
+        case .info?, nil: .pass
+        }
+    }
 }
 
-/// One broken rule.
+/// One broken rule or one thing the quality checks noticed.
 public struct PolicyFinding: Sendable, Codable, Equatable {
-    /// A stable name such as `policy.video_codec`, for counting and filtering.
+    /// A stable name such as `policy.video_codec` or `qc.black`, for counting and filtering.
     public var rule: String
-    public var severity: Verdict
+    public var severity: Severity
     public var message: String
+    /// Where in the video it applies, seconds; nil for whole-file findings.
+    public var startSeconds: Double?
+    public var endSeconds: Double?
+
+    public init(rule: String, severity: Severity, message: String, startSeconds: Double? = nil, endSeconds: Double? = nil) {
+        self.rule = rule
+        self.severity = severity
+        self.message = message
+        self.startSeconds = startSeconds
+        self.endSeconds = endSeconds
+    }
+
+    /// info < warn < fail.
+    public enum Severity: String, Sendable, Codable, Comparable {
+        case info, warn, fail
+
+        init(_ qc: QCFinding.Severity) {
+            switch qc {
+            case .info: self = .info
+            case .warn: self = .warn
+            case .fail: self = .fail
+            }
+        }
+
+        private var rank: Int { switch self { case .info: 0; case .warn: 1; case .fail: 2 } }
+        public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+    }
 }
 
 /// pass < warn < fail.

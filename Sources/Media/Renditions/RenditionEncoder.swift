@@ -1,0 +1,113 @@
+import CFFmpeg
+import Foundation
+
+/// Encodes one rung of the ladder as a consumer of the shared decode pass.
+///
+/// The decode thread only takes a new reference to each frame (no pixel copy) and hands it
+/// to this rung's own encoder thread through a bounded queue, so all rungs encode in
+/// parallel and the decoder waits at most on `queueDepth` frames per rung. ``finish()``
+/// waits for the thread, then probes the file; ``result`` is set from then on.
+final class RenditionEncoder: FrameConsumer {
+    let plan: RenditionPlan
+    let path: String
+    private let queue: FrameQueue
+    private var worker: RenditionWorker?
+    private var sourceDuration: Double?
+    private var sourceHasAudio = false
+    /// What was made, once ``finish()`` has run.
+    private(set) var result: RenditionResult?
+
+    /// Frames waiting per rung: enough to ride out x264's uneven per-frame cost.
+    static let defaultQueueDepth = 8
+
+    init(plan: RenditionPlan, path: String, queueDepth: Int = RenditionEncoder.defaultQueueDepth) {
+        self.plan = plan
+        self.path = path
+        queue = FrameQueue(capacity: queueDepth)
+    }
+
+    func start(_ setup: DecodeSetup) throws {
+        sourceDuration = setup.durationSeconds
+        sourceHasAudio = setup.audio != nil
+        let source = RenditionWorker.Source(
+            videoTimeBase: setup.video?.timeBase, videoFrameRate: setup.video?.frameRate ?? AVRational(num: 0, den: 1),
+            hasAudio: setup.audio != nil, durationSeconds: setup.durationSeconds)
+        let worker = RenditionWorker(plan: plan, path: path, source: source, queue: queue)
+        self.worker = worker
+        let thread = Thread { worker.run() }
+        thread.name = "rendition-\(plan.name)"
+        // x264 runs its analysis on this thread when it has no threads of its own.
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    func consumeVideo(_ frame: UnsafeMutablePointer<AVFrame>, seconds: Double) throws {
+        guard let reference = FrameReference(cloning: frame) else { throw RenditionFailure(message: "out of memory (frame reference)") }
+        queue.push(.video(reference, seconds: seconds))
+    }
+
+    func consumeAudio(_ frame: UnsafeMutablePointer<AVFrame>, seconds: Double) throws {
+        guard let reference = FrameReference(cloning: frame) else { throw RenditionFailure(message: "out of memory (frame reference)") }
+        queue.push(.audio(reference, seconds: seconds))
+    }
+
+    func finish() throws {
+        guard let worker else { return }
+        queue.push(.end)
+        worker.done.wait()
+        self.worker = nil
+        result = RenditionVerifier.verify(
+            plan: plan, path: path, sourceDurationSeconds: sourceDuration, expectsAudio: sourceHasAudio,
+            psnr: worker.psnr, problems: worker.problems)
+    }
+
+    deinit {
+        // A pass that stopped early never calls finish(): release the thread.
+        if let worker {
+            queue.abandon()
+            worker.done.wait()
+        }
+    }
+}
+
+/// Runs the whole ladder as one consumer: plans the rungs when the pass starts (the plan
+/// needs the source's size, SAR, rotation and rate) and fans every frame out to one
+/// ``RenditionEncoder`` per rung.
+final class RenditionLadderEncoder: FrameConsumer {
+    let ladder: RenditionLadder
+    let directory: String
+    private(set) var encoders: [RenditionEncoder] = []
+
+    /// Outputs go to `directory/<rung name>.mp4`.
+    init(ladder: RenditionLadder, directory: String) {
+        self.ladder = ladder
+        self.directory = directory
+    }
+
+    /// One result per planned rung, after the pass finished.
+    var results: [RenditionResult] { encoders.compactMap(\.result) }
+
+    func start(_ setup: DecodeSetup) throws {
+        guard let video = setup.video else { return }
+        let source = RenditionSource(
+            width: video.width, height: video.height,
+            sampleAspectRatio: Rational(video.sampleAspectRatio), rotationDegrees: video.rotationDegrees,
+            frameRate: video.frameRate.num > 0 && video.frameRate.den > 0 ? av_q2d(video.frameRate) : nil)
+        encoders = ladder.plan(for: source).map { plan in
+            RenditionEncoder(plan: plan, path: (directory as NSString).appendingPathComponent("\(plan.name).mp4"))
+        }
+        for encoder in encoders { try encoder.start(setup) }
+    }
+
+    func consumeVideo(_ frame: UnsafeMutablePointer<AVFrame>, seconds: Double) throws {
+        for encoder in encoders { try encoder.consumeVideo(frame, seconds: seconds) }
+    }
+
+    func consumeAudio(_ frame: UnsafeMutablePointer<AVFrame>, seconds: Double) throws {
+        for encoder in encoders { try encoder.consumeAudio(frame, seconds: seconds) }
+    }
+
+    func finish() throws {
+        for encoder in encoders { try encoder.finish() }
+    }
+}

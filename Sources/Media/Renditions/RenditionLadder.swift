@@ -1,0 +1,178 @@
+import Foundation
+
+/// The encoding ladder from config: which renditions to make from every source, and how.
+///
+/// Pure data: ``plan(for:)`` turns it into per-source ``RenditionPlan``s (never upscaling,
+/// keeping the display aspect ratio, capping the frame rate).
+public struct RenditionLadder: Sendable, Codable, Equatable {
+    /// One step of the ladder.
+    public struct Rung: Sendable, Codable, Equatable {
+        /// Used in file names (`NAME.mp4`) and results, e.g. `"720p"`.
+        public var name: String
+        /// Output height in pixels; the width follows the source's display aspect ratio.
+        public var height: Int
+        /// Average video bit rate in bits/s (ABR); nil means constant quality (``crf``).
+        public var videoBitRate: Int?
+        /// libx264 constant rate factor, used when ``videoBitRate`` is nil. Default 23.
+        public var crf: Double
+        /// VBV maximum rate in bits/s; nil for none.
+        public var maxRate: Int?
+        /// VBV buffer size in bits; nil for none.
+        public var bufferSize: Int?
+        /// AAC bit rate in bits/s.
+        public var audioBitRate: Int
+
+        public init(name: String, height: Int, videoBitRate: Int?, crf: Double = 23, maxRate: Int? = nil,
+                    bufferSize: Int? = nil, audioBitRate: Int) {
+            self.name = name
+            self.height = height
+            self.videoBitRate = videoBitRate
+            self.crf = crf
+            self.maxRate = maxRate
+            self.bufferSize = bufferSize
+            self.audioBitRate = audioBitRate
+        }
+    }
+
+    /// The rungs, any order (plans come out tallest first).
+    public var rungs: [Rung]
+    /// libx264 preset. Default `veryfast`.
+    public var preset: String
+    /// Output frame-rate ceiling; faster sources drop frames down to it. Default 60.
+    public var maxFrameRate: Int
+    /// Keyframe interval in seconds (segment-friendly GOPs). Default 2.
+    public var keyframeIntervalSeconds: Double
+    /// libx264 threads per rung; nil lets the encoder decide from the core count and the
+    /// number of rungs (see ``RenditionPlan/encoderThreads``). Default nil.
+    public var encoderThreads: Int?
+    /// Decode each rendition while encoding it and measure luma PSNR against the scaled
+    /// source. Default true.
+    public var measuresQuality: Bool
+
+    public init(rungs: [Rung], preset: String = "veryfast", maxFrameRate: Int = 60, keyframeIntervalSeconds: Double = 2,
+                encoderThreads: Int? = nil, measuresQuality: Bool = true) {
+        self.rungs = rungs
+        self.preset = preset
+        self.maxFrameRate = maxFrameRate
+        self.keyframeIntervalSeconds = keyframeIntervalSeconds
+        self.encoderThreads = encoderThreads
+        self.measuresQuality = measuresQuality
+    }
+
+    /// 1080p/720p/480p/360p H.264 + AAC in MP4, constrained ABR.
+    public static let `default` = RenditionLadder(rungs: [
+        Rung(name: "1080p", height: 1080, videoBitRate: 5_000_000, maxRate: 5_350_000, bufferSize: 7_500_000, audioBitRate: 128_000),
+        Rung(name: "720p", height: 720, videoBitRate: 2_800_000, maxRate: 2_996_000, bufferSize: 4_200_000, audioBitRate: 128_000),
+        Rung(name: "480p", height: 480, videoBitRate: 1_400_000, maxRate: 1_498_000, bufferSize: 2_100_000, audioBitRate: 96_000),
+        Rung(name: "360p", height: 360, videoBitRate: 800_000, maxRate: 856_000, bufferSize: 1_200_000, audioBitRate: 96_000),
+    ])
+
+    /// The renditions to make from `source`, tallest first.
+    ///
+    /// Rungs taller than the source's display height are skipped; a source shorter than
+    /// every rung gets one rendition at its own (even) size with the smallest rung's
+    /// settings. Dimensions keep the display aspect ratio (SAR and rotation applied) and
+    /// are even, as yuv420p requires.
+    public func plan(for source: RenditionSource) -> [RenditionPlan] {
+        let display = source.displaySize
+        guard display.width >= 2, display.height >= 2, !rungs.isEmpty else { return [] }
+        let frameRate = source.frameRate.map { min($0, Double(maxFrameRate)) }
+        let threads = encoderThreads ?? RenditionPlan.defaultThreads(rungCount: rungs.count)
+
+        func makePlan(_ rung: Rung, height: Int, name: String) -> RenditionPlan {
+            let width = Self.even(Double(height) * Double(display.width) / Double(display.height))
+            return RenditionPlan(
+                name: name, width: max(2, width), height: height, rotation: source.quarterTurns,
+                frameRate: frameRate, dropsFrames: (source.frameRate ?? 0) > Double(maxFrameRate),
+                maxFrameRate: maxFrameRate, videoBitRate: rung.videoBitRate, crf: rung.crf,
+                maxRate: rung.maxRate, bufferSize: rung.bufferSize, audioBitRate: rung.audioBitRate,
+                audioSampleRate: 48_000, audioChannels: 2, preset: preset,
+                keyframeIntervalSeconds: keyframeIntervalSeconds, encoderThreads: threads,
+                measuresQuality: measuresQuality)
+        }
+
+        let sorted = rungs.sorted { $0.height > $1.height }
+        let fitting = sorted.filter { $0.height <= display.height }
+        if fitting.isEmpty, let smallest = sorted.last {
+            let height = Self.even(Double(display.height), roundingDown: true)
+            return [makePlan(smallest, height: height, name: "\(height)p")]
+        }
+        return fitting.map { makePlan($0, height: Self.even(Double($0.height), roundingDown: true), name: $0.name) }
+    }
+
+    /// The nearest even integer (or the even floor, so a size never exceeds the source).
+    static func even(_ value: Double, roundingDown: Bool = false) -> Int {
+        roundingDown ? Int((value / 2).rounded(.down)) * 2 : Int((value / 2).rounded()) * 2
+    }
+}
+
+/// What the ladder needs to know about a source video stream.
+public struct RenditionSource: Sendable, Codable, Equatable {
+    /// Coded (stored) size in pixels, before SAR and rotation.
+    public var width: Int
+    public var height: Int
+    /// Sample aspect ratio; `0/1` or `0/0` means square pixels.
+    public var sampleAspectRatio: Rational
+    /// Display-matrix rotation as `av_display_rotation_get` returns it (counter-clockwise).
+    public var rotationDegrees: Double
+    /// Average frame rate, nil when unknown.
+    public var frameRate: Double?
+
+    public init(width: Int, height: Int, sampleAspectRatio: Rational = Rational(1, 1), rotationDegrees: Double = 0, frameRate: Double?) {
+        self.width = width
+        self.height = height
+        self.sampleAspectRatio = sampleAspectRatio
+        self.rotationDegrees = rotationDegrees
+        self.frameRate = frameRate
+    }
+
+    /// Clockwise quarter turns a player applies to show the picture upright (0...3), the
+    /// way the ffmpeg CLI's autorotate reads the display matrix.
+    public var quarterTurns: Int {
+        let clockwise = -rotationDegrees
+        let normalized = clockwise - 360 * (clockwise / 360).rounded(.down)
+        return Int((normalized / 90).rounded()) % 4
+    }
+
+    /// Width and height as shown: SAR stretches the width, an odd quarter turn swaps them.
+    public var displaySize: (width: Int, height: Int) {
+        let sar = sampleAspectRatio.numerator > 0 && sampleAspectRatio.denominator > 0
+            ? Double(sampleAspectRatio.numerator) / Double(sampleAspectRatio.denominator) : 1
+        let shownWidth = Int((Double(width) * sar).rounded())
+        return quarterTurns % 2 == 1 ? (height, shownWidth) : (shownWidth, height)
+    }
+}
+
+/// One rendition to make from one source: final size, frame rate and encoder settings.
+public struct RenditionPlan: Sendable, Codable, Equatable {
+    public var name: String
+    /// Output size in pixels (even, square pixels, upright).
+    public var width: Int
+    public var height: Int
+    /// Clockwise quarter turns applied to the pixels (no rotation metadata is written).
+    public var rotation: Int
+    /// Output frame rate (the source's, capped); nil when the source does not declare one.
+    public var frameRate: Double?
+    /// Whether frames are dropped to respect ``maxFrameRate``.
+    public var dropsFrames: Bool
+    public var maxFrameRate: Int
+    public var videoBitRate: Int?
+    public var crf: Double
+    public var maxRate: Int?
+    public var bufferSize: Int?
+    public var audioBitRate: Int
+    public var audioSampleRate: Int
+    public var audioChannels: Int
+    public var preset: String
+    public var keyframeIntervalSeconds: Double
+    /// libx264 threads for this rung.
+    public var encoderThreads: Int
+    public var measuresQuality: Bool
+
+    /// Rungs encode in parallel, so each x264 gets a share of the cores rather than all
+    /// of them (x264's own default is 1.5 threads per core, per encoder).
+    static func defaultThreads(rungCount: Int) -> Int {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        return max(1, cores / max(1, rungCount))
+    }
+}

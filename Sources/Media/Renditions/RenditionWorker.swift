@@ -1,0 +1,250 @@
+import CFFmpeg
+import Foundation
+
+/// The encoding half of one rung: filter, encode, resample and mux on a thread of its own,
+/// fed by a ``FrameQueue``.
+///
+/// `@unchecked Sendable`: it is created on the decode thread, then touched only by its
+/// encoder thread until that thread signals `done`; the decode thread reads `problems`
+/// and `psnr` only after waiting on `done`.
+final class RenditionWorker: @unchecked Sendable {
+    struct Source {
+        var videoTimeBase: AVRational?
+        var videoFrameRate: AVRational
+        var hasAudio: Bool
+        /// Container duration; audio past it is decoder padding and is cut.
+        var durationSeconds: Double?
+    }
+
+    let plan: RenditionPlan
+    let path: String
+    let queue: FrameQueue
+    let done = DispatchSemaphore(value: 0)
+    private let source: Source
+
+    private(set) var problems: [String] = []
+    private(set) var psnr: Double?
+
+    private var writer: MP4Writer?
+    private var video: CodecContext?
+    private var audio: CodecContext?
+    private var videoStream: Int32 = 0
+    private var audioStream: Int32 = 0
+    private var graph: VideoScaleGraph?
+    private var resampler: AudioResampler?
+    private var quality: QualityMeter?
+    private var packet: PacketBuffer?
+    private var lastVideoPts: Int64?
+    private var lastFrameSlot: Int64?
+    private var nextAudioPts: Int64?
+
+    init(plan: RenditionPlan, path: String, source: Source, queue: FrameQueue) {
+        self.plan = plan
+        self.path = path
+        self.source = source
+        self.queue = queue
+    }
+
+    /// The thread body: runs until the end item, a failure, or cancellation.
+    func run() {
+        defer { done.signal() }
+        do {
+            try open()
+            while let item = queue.pop() {
+                switch item {
+                case let .video(frame, seconds): try encodeVideo(frame, seconds: seconds)
+                case let .audio(frame, seconds): try encodeAudio(frame, seconds: seconds)
+                case .end:
+                    try flush()
+                    psnr = quality?.psnr
+                    if let quality, quality.unmatchedFrames > 0 {
+                        problems.append("quality: \(quality.unmatchedFrames) encoded frames had no matching input frame")
+                    }
+                    return
+                }
+            }
+            fail("cancelled before the end of the source")
+        } catch {
+            fail(error.message)
+        }
+    }
+
+    /// Records the failure, stops the feed and removes the partial file.
+    private func fail(_ message: String) {
+        problems.append(message)
+        queue.abandon()
+        writer = nil
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    // MARK: - Setup
+
+    private var outputFrameRate: AVRational {
+        if plan.dropsFrames { return AVRational(num: Int32(plan.maxFrameRate), den: 1) }
+        // Rate control needs some rate; 30 is the usual guess for sources that declare none.
+        return source.videoFrameRate.num > 0 ? source.videoFrameRate : AVRational(num: 30, den: 1)
+    }
+
+    private func open() throws(RenditionFailure) {
+        let writer = try MP4Writer(path: path)
+        self.writer = writer
+        packet = try PacketBuffer()
+        if let timeBase = source.videoTimeBase {
+            let encoder = try openVideoEncoder(timeBase: timeBase, globalHeader: writer.wantsGlobalHeader)
+            videoStream = try writer.addStream(for: encoder.pointer)
+            if plan.measuresQuality { quality = try QualityMeter(encoder: encoder.pointer) }
+            video = encoder
+        }
+        if source.hasAudio {
+            let encoder = try openAudioEncoder(globalHeader: writer.wantsGlobalHeader)
+            audioStream = try writer.addStream(for: encoder.pointer)
+            resampler = try AudioResampler(encoder: encoder.pointer)
+            audio = encoder
+        }
+        try writer.writeHeader()
+    }
+
+    private func openVideoEncoder(timeBase: AVRational, globalHeader: Bool) throws(RenditionFailure) -> CodecContext {
+        guard let codec = avcodec_find_encoder_by_name("libx264") else {
+            throw RenditionFailure(message: "this FFmpeg build has no libx264 encoder")
+        }
+        let encoder = try CodecContext(codec: codec)
+        let context = encoder.pointer
+        context.pointee.width = Int32(plan.width)
+        context.pointee.height = Int32(plan.height)
+        context.pointee.pix_fmt = AV_PIX_FMT_YUV420P
+        context.pointee.sample_aspect_ratio = AVRational(num: 1, den: 1)
+        // Source timestamps pass straight through, so variable frame rates survive.
+        context.pointee.time_base = timeBase
+        let rate = outputFrameRate
+        context.pointee.framerate = rate
+        context.pointee.gop_size = Int32(max(1, (plan.keyframeIntervalSeconds * av_q2d(rate)).rounded()))
+        context.pointee.thread_count = Int32(plan.encoderThreads)
+        if let bitRate = plan.videoBitRate {
+            context.pointee.bit_rate = Int64(bitRate)
+        } else {
+            av_opt_set_double(context.pointee.priv_data, "crf", plan.crf, 0)
+        }
+        if let maxRate = plan.maxRate { context.pointee.rc_max_rate = Int64(maxRate) }
+        if let bufferSize = plan.bufferSize { context.pointee.rc_buffer_size = Int32(bufferSize) }
+        try RenditionFailure.check(av_opt_set(context.pointee.priv_data, "preset", plan.preset, 0), "unknown x264 preset \(plan.preset)")
+        if globalHeader { context.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
+        try encoder.open(codec, name: "libx264 (preset \(plan.preset))")
+        return encoder
+    }
+
+    private func openAudioEncoder(globalHeader: Bool) throws(RenditionFailure) -> CodecContext {
+        guard let codec = avcodec_find_encoder(AV_CODEC_ID_AAC) else {
+            throw RenditionFailure(message: "this FFmpeg build has no AAC encoder")
+        }
+        let encoder = try CodecContext(codec: codec)
+        let context = encoder.pointer
+        context.pointee.sample_fmt = AV_SAMPLE_FMT_FLTP
+        context.pointee.sample_rate = Int32(plan.audioSampleRate)
+        av_channel_layout_default(&context.pointee.ch_layout, Int32(plan.audioChannels))
+        context.pointee.bit_rate = Int64(plan.audioBitRate)
+        context.pointee.time_base = AVRational(num: 1, den: Int32(plan.audioSampleRate))
+        if globalHeader { context.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
+        try encoder.open(codec, name: "the AAC encoder")
+        return encoder
+    }
+
+    // MARK: - Video
+
+    private func encodeVideo(_ frame: FrameReference, seconds: Double) throws(RenditionFailure) {
+        guard let video, let timeBase = source.videoTimeBase else { return }
+        if plan.dropsFrames {
+            // Keep the first frame of each 1/maxFrameRate slot: 120 fps keeps every other one.
+            let slot = Int64((seconds * Double(plan.maxFrameRate) + 1e-6).rounded(.down))
+            if let last = lastFrameSlot, slot <= last { return }
+            lastFrameSlot = slot
+        }
+        var pts = Int64((seconds / av_q2d(timeBase)).rounded())
+        // The muxer refuses repeated timestamps; nudge a duplicate forward one tick.
+        if let last = lastVideoPts, pts <= last { pts = last + 1 }
+        lastVideoPts = pts
+        frame.pointer.pointee.pts = pts
+
+        if graph == nil {
+            graph = try VideoScaleGraph(first: frame.pointer, timeBase: timeBase, width: plan.width, height: plan.height, quarterTurns: plan.rotation)
+        }
+        try graph?.push(frame.pointer)
+        try drainGraph(into: video)
+    }
+
+    private func drainGraph(into video: CodecContext) throws(RenditionFailure) {
+        while let scaled = try graph?.pull() {
+            scaled.pointer.pointee.pict_type = AV_PICTURE_TYPE_NONE
+            quality?.remember(scaled)
+            try RenditionFailure.check(avcodec_send_frame(video.pointer, scaled.pointer), "libx264 rejected a frame")
+            try drainEncoder(video, stream: videoStream, isVideo: true)
+        }
+    }
+
+    // MARK: - Audio
+
+    private func encodeAudio(_ frame: FrameReference, seconds: Double) throws(RenditionFailure) {
+        guard let audio, let resampler else { return }
+        if nextAudioPts == nil { nextAudioPts = Int64((seconds * Double(plan.audioSampleRate)).rounded()) }
+        try resampler.write(frame.pointer)
+        try drainFifo(into: audio, resampler: resampler, final: false)
+    }
+
+    /// Encodes whole AAC frames from the FIFO; at the end, also the short remainder.
+    private func drainFifo(into audio: CodecContext, resampler: AudioResampler, final: Bool) throws(RenditionFailure) {
+        let frameSize = max(audio.pointer.pointee.frame_size, 1)
+        // AAC decoders return whole frames, so a source's last frame carries padding
+        // past its stated duration; stop at the duration like ffprobe's edit list does.
+        let end = source.durationSeconds.map { Int64(($0 * Double(plan.audioSampleRate)).rounded()) } ?? .max
+        while resampler.buffered >= frameSize || (final && resampler.buffered > 0) {
+            let pts = nextAudioPts ?? 0
+            guard pts < end else {
+                resampler.discardBuffered()
+                return
+            }
+            let frame = try resampler.read(samples: Int32(min(Int64(frameSize), end - pts)))
+            frame.pointer.pointee.pts = pts
+            nextAudioPts = pts + Int64(frame.pointer.pointee.nb_samples)
+            try RenditionFailure.check(avcodec_send_frame(audio.pointer, frame.pointer), "the AAC encoder rejected a frame")
+            try drainEncoder(audio, stream: audioStream, isVideo: false)
+        }
+    }
+
+    // MARK: - Packets
+
+    private func drainEncoder(_ encoder: CodecContext, stream: Int32, isVideo: Bool) throws(RenditionFailure) {
+        guard let writer, let packet = packet?.pointer else { return }
+        while true {
+            let status = avcodec_receive_packet(encoder.pointer, packet)
+            if status == vp_AVERROR(EAGAIN) || status == vp_AVERROR_EOF() { return }
+            try RenditionFailure.check(status, isVideo ? "libx264 failed" : "the AAC encoder failed")
+            if isVideo {
+                try quality?.measure(packet)
+                // libx264 leaves durations unset; the muxer needs one for the last sample.
+                if packet.pointee.duration == 0 {
+                    packet.pointee.duration = av_rescale_q(1, av_inv_q(outputFrameRate), encoder.pointer.pointee.time_base)
+                }
+            }
+            packet.pointee.stream_index = stream
+            av_packet_rescale_ts(packet, encoder.pointer.pointee.time_base, writer.timeBase(of: stream))
+            try writer.write(packet)
+        }
+    }
+
+    private func flush() throws(RenditionFailure) {
+        if let video {
+            try graph?.close()
+            try drainGraph(into: video)
+            try RenditionFailure.check(avcodec_send_frame(video.pointer, nil), "cannot flush libx264")
+            try drainEncoder(video, stream: videoStream, isVideo: true)
+            try quality?.measure(nil)
+        }
+        if let audio, let resampler {
+            try resampler.write(nil)
+            try drainFifo(into: audio, resampler: resampler, final: true)
+            try RenditionFailure.check(avcodec_send_frame(audio.pointer, nil), "cannot flush the AAC encoder")
+            try drainEncoder(audio, stream: audioStream, isVideo: false)
+        }
+        try writer?.finish()
+    }
+}
