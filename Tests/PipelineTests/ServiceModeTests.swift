@@ -205,3 +205,42 @@ struct ServiceModeTests {
         #expect(try await daemon.stop(within: 20) == 0)
     }
 }
+
+/// The daemon on all three real services: Kafka, PostgreSQL and SMTP (aiosmtpd).
+@Suite(.enabled(if: ServiceBroker.isEnabled && (TestPostgres.uri != nil || ProcessInfo.processInfo.environment["VIDPIPE_REQUIRE_SERVICES"] == "1"),
+                "VIDPIPE_TEST_KAFKA or VIDPIPE_TEST_PG_URI is not set"))
+struct ServiceModeWithPostgresTests {
+    /// (c) SMTP is down while jobs finish; once it is up every mail arrives, once. The
+    /// catalog is PostgreSQL.
+    @Test func mailWaitsOutAnSMTPOutage() async throws {
+        let postgres = try TestPostgres()
+        var service = try ServiceLake()
+        defer { service.remove() }
+        let smtp = try PrivateSMTPServer(maildir: service.lake.scratch.file("maildir"))
+        defer { smtp.stop() }
+        service.lake.environment.merge([
+            "PG_CONN_URI": postgres.databaseURI, "SMTP_SERVER": "127.0.0.1", "SMTP_PORT": "\(smtp.port)",
+            "SMTP_SECURITY": "none", "VIDPIPE_MISSING_SIDECAR": "ignore",
+        ]) { _, new in new }
+        let ids = ["smtp-1", "smtp-2", "smtp-3"]
+        for id in ids {
+            try service.oracle.produce(service.requests, key: id, value: ServiceLake.request(id: id, path: try service.clip("\(id).mp4")))
+        }
+        let daemon = try DaemonProcess(service)
+        // Recorded, and the mail failed at least once: SMTP is not there yet.
+        let waiting = try await eventually(within: 60) {
+            postgres.rows("SELECT id FROM notifications WHERE state = 'pending' AND attempts > 0").count == ids.count
+        }
+        #expect(waiting, "\(daemon.log.suffix(3000))")
+        #expect(postgres.rows("SELECT request_id FROM jobs WHERE state = 'succeeded'").count == ids.count)
+        try smtp.start()
+        // The first retry comes 5 s after the failure.
+        let arrived = try await eventually(within: 40) { smtp.messageIDs.count >= ids.count }
+        #expect(arrived, "\(daemon.log.suffix(3000))")
+        #expect(try await daemon.stop(within: 20) == 0)
+        #expect(Set(smtp.messageIDs) == Set(ids.map { "<\($0).ready@vidpipe>" }))
+        #expect(smtp.messageIDs.count == ids.count)
+        #expect(postgres.rows("SELECT id FROM notifications WHERE state = 'sent'").count == ids.count)
+        #expect(try service.oracle.waitForMessages(service.processed, count: ids.count, within: 10).count == ids.count)
+    }
+}

@@ -203,3 +203,68 @@ final class PrivateBroker {
 
     deinit { stop() }
 }
+
+/// The test PostgreSQL server (`VIDPIPE_TEST_PG_URI`, from `scripts/services/postgres start`):
+/// each test gets a database of its own, read with the `psql` CLI.
+struct TestPostgres {
+    static let uri = ProcessInfo.processInfo.environment["VIDPIPE_TEST_PG_URI"].flatMap { $0.isEmpty ? nil : $0 }
+    let databaseURI: String
+
+    /// Creates a fresh database on the test server.
+    init() throws {
+        let base = try #require(Self.uri, "VIDPIPE_TEST_PG_URI is not set (scripts/services/postgres start)")
+        let slash = try #require(base.lastIndex(of: "/"))
+        let server = String(base[..<slash])
+        let name = "vidpipe_\(UUID().uuidString.prefix(8).lowercased())"
+        try CommandLineTool.checked("psql", [server + "/postgres", "-Atqc", "CREATE DATABASE \(name)"])
+        databaseURI = server + "/" + name
+    }
+
+    /// Rows of a query, one line each, columns separated by `|`.
+    func rows(_ sql: String) -> [String] {
+        ((try? CommandLineTool.run("psql", [databaseURI, "-Atqc", sql]))?.text ?? "").split(separator: "\n").map(String.init)
+    }
+}
+
+/// An SMTP server of a test's own (aiosmtpd with a Maildir) that it can stop and start.
+final class PrivateSMTPServer {
+    let port = Int.random(in: 30000...39999)
+    let maildir: String
+    private var process: Process?
+
+    init(maildir: String) throws {
+        self.maildir = maildir
+        for folder in ["cur", "new", "tmp"] {
+            try FileManager.default.createDirectory(atPath: maildir + "/" + folder, withIntermediateDirectories: true)
+        }
+    }
+
+    func start() throws {
+        let process = Process()
+        // Debian's interpreter has the aiosmtpd module.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(port)", "-c", "aiosmtpd.handlers.Mailbox", maildir]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+    }
+
+    func stop() {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// The Message-ID header of every received mail.
+    var messageIDs: [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: maildir + "/new")) ?? []
+        return files.compactMap { name in
+            let text = (try? String(contentsOfFile: maildir + "/new/" + name, encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").first { $0.lowercased().hasPrefix("message-id:") }
+                .map { $0.dropFirst("message-id:".count).trimmingCharacters(in: .whitespacesAndNewlines) }
+        }
+    }
+
+    deinit { stop() }
+}
