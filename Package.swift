@@ -38,7 +38,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "Media", "Scheduler", "Catalog", "Notifications",
+                "Media", "Scheduler", "Catalog", "Notifications", "Kafka",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "vidpipe",
             dependencies: [
-                "Pipeline", "Kafka",
+                "Pipeline", "Kafka", "CatalogPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
         .testTarget(name: "CatalogPostgresTests", dependencies: ["CatalogPostgres", "Catalog"]),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Catalog", "Media"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Catalog", "Media", "Kafka"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
     ],
     swiftLanguageModes: [.v6]

@@ -19,9 +19,25 @@ public struct IngestRequest: Codable, Sendable, Equatable {
     /// Free-form metadata, stored with the video like a sidecar.
     public var metadata: JSONValue?
     public var submittedAt: Date
+    /// What happened to the file (the folder watcher's events). Optional in schema 1:
+    /// absent means ``FileEvent/created``, so older producers stay valid.
+    public var event: FileEvent?
+
+    /// What a request says happened to its file.
+    public enum FileEvent: String, Codable, Sendable, CaseIterable {
+        /// A new file: the whole pipeline, a `ready` mail.
+        case created
+        /// A file that changed: the whole pipeline, a `modified` mail.
+        case modified
+        /// A file that is gone: no media work, a `deleted` mail and a processed event.
+        case deleted
+    }
+
+    /// The event, with the schema's default applied.
+    public var fileEvent: FileEvent { event ?? .created }
 
     public init(path: String, requestID: String = UUID().uuidString.lowercased(), email: String? = nil, title: String? = nil,
-                metadata: JSONValue? = nil, submittedAt: Date = Date()) {
+                metadata: JSONValue? = nil, submittedAt: Date = Date(), event: FileEvent? = nil) {
         self.schemaVersion = Self.currentSchemaVersion
         self.requestID = requestID
         self.path = path
@@ -29,11 +45,12 @@ public struct IngestRequest: Codable, Sendable, Equatable {
         self.title = title
         self.metadata = metadata
         self.submittedAt = submittedAt
+        self.event = event
     }
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", requestID = "request_id", path, email, title, metadata
-        case submittedAt = "submitted_at"
+        case submittedAt = "submitted_at", event
     }
 
     /// Decodes and checks a request, with an error that says which part is wrong.
@@ -143,7 +160,7 @@ extension JSONEncoder {
     }
 
     /// One line, sorted keys, millisecond timestamps: job logs and catalog JSON columns.
-    static var vidpipeCompact: JSONEncoder {
+    public static var vidpipeCompact: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Catalog
+import CatalogPostgres
 import Foundation
+import Kafka
 import Logging
 import Media
 import Notifications
@@ -10,6 +12,10 @@ import Pipeline
 struct Bootstrap {
     let configuration: VidpipeConfiguration
     let logger: Logger
+    /// The PostgreSQL catalog's settings when `PG_CONN_URI` is set; nil: embedded SQLite.
+    let postgres: PostgresConnectionSettings?
+    /// SMTP delivery when `SMTP_SERVER` is set; nil: the `.eml` outbox.
+    let smtp: SMTPSettings?
 
     /// Loads the configuration and sets up logging; a bad value exits with status 2.
     /// `consoleLevel` is what reaches stderr; the log file always gets the configured level.
@@ -20,8 +26,11 @@ struct Bootstrap {
             FileHandle.standardError.write(Data("vidpipe: \(error)\n".utf8))
             throw ExitStatus.usage
         }
-        if configuration.postgresURI != nil {
-            FileHandle.standardError.write(Data("vidpipe: PG_CONN_URI is set, but this build has only the embedded SQLite catalog; unset PG_CONN_URI\n".utf8))
+        do {
+            postgres = try configuration.postgresURI.map { try PostgresConnectionSettings(uri: $0) }
+            smtp = try SMTPSettings.fromEnvironment(VidpipeConfiguration.mergedValues())
+        } catch {
+            FileHandle.standardError.write(Data("vidpipe: \(error)\n".utf8))
             throw ExitStatus.usage
         }
         let fileLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
@@ -46,10 +55,18 @@ struct Bootstrap {
         FFmpegLibraries.setLogLevel(.quiet)
     }
 
-    /// Opens (and migrates) the catalog.
-    func openCatalog() async throws -> SQLiteCatalog {
+    /// Which catalog this process uses, for logs (the settings' description has no password).
+    var catalogDescription: String { postgres.map { "\($0)" } ?? configuration.layout.catalog }
+
+    /// Opens and migrates the catalog: PostgreSQL (running its own pool) when `PG_CONN_URI`
+    /// is set, else the lake's SQLite file.
+    func openCatalog() async throws -> any Catalog {
         do {
-            let catalog = try await SQLiteCatalog(path: configuration.layout.catalog)
+            let catalog: any Catalog = if let postgres {
+                PostgresCatalog.running(settings: postgres, logger: logger)
+            } else {
+                try await SQLiteCatalog(path: configuration.layout.catalog)
+            }
             do {
                 try await catalog.migrate()
             } catch {
@@ -58,15 +75,32 @@ struct Bootstrap {
             }
             return catalog
         } catch {
-            FileHandle.standardError.write(Data("vidpipe: cannot open the catalog at \(configuration.layout.catalog): \(error)\n".utf8))
+            FileHandle.standardError.write(Data("vidpipe: cannot open the catalog at \(catalogDescription): \(error)\n".utf8))
             throw ExitCode.failure
         }
     }
 
-    /// A job runner over the embedded catalog and the `.eml` outbox.
-    func makeRunner(catalog: any Catalog) throws -> JobRunner {
+    /// A job runner over `catalog`. `inlineMail` delivers each job's mail right after its
+    /// commit (the CLI); without it the mail waits in the catalog for the daemon's notifier.
+    func makeRunner(catalog: any Catalog, inlineMail: Bool = true) throws -> JobRunner {
         let context = JobContext(configuration: configuration, catalog: catalog,
-                                 mailer: OutboxMailer(directory: configuration.layout.outbox), logger: logger)
+                                 mailer: inlineMail ? mailTransport() : nil, logger: logger)
         return try JobRunner(context: context)
+    }
+
+    /// Where mail goes: SMTP when `SMTP_SERVER` is set, else the `.eml` outbox in the lake.
+    func mailTransport() -> any MailTransport {
+        smtp.map { SMTPMailer(settings: $0) } ?? OutboxMailer(directory: configuration.layout.outbox)
+    }
+
+    /// The Kafka settings from the environment, `.env` and the config file; nil in
+    /// embedded mode. A bad value exits with status 2, naming the variable, never a secret.
+    func kafkaConfiguration() throws -> KafkaConfiguration? {
+        do {
+            return try KafkaConfiguration.fromEnvironment(VidpipeConfiguration.mergedValues())
+        } catch {
+            FileHandle.standardError.write(Data("vidpipe: \(error)\n".utf8))
+            throw ExitStatus.usage
+        }
     }
 }

@@ -2,11 +2,13 @@ import ArgumentParser
 import Foundation
 import Pipeline
 
-/// `vidpipe produce FILE...`: submits validated requests; in embedded mode to the inbox.
+/// `vidpipe produce FILE...`: submits validated requests: to the Kafka requests topic in
+/// service mode (idempotent producer, key = request id), else to the inbox folder.
 struct ProduceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "produce",
-        abstract: "Submit ingest requests for the daemon (embedded mode: into the inbox folder)."
+        abstract: "Submit ingest requests for the daemon: to Kafka when KAFKA_BOOTSTRAP_SERVERS is set, else into the inbox folder.",
+        discussion: "Prints where each request went (topic[partition]@offset, or the inbox file). Exit status 1 when some file was refused."
     )
 
     @Argument(help: "Video files; they must lie inside VIDPIPE_ALLOWED_ROOTS.")
@@ -31,7 +33,7 @@ struct ProduceCommand: AsyncParsableCommand {
             metadata = value
         }
         let validator = FileValidator(allowedRoots: bootstrap.configuration.allowedRoots, maxFileBytes: bootstrap.configuration.maxFileBytes)
-        let inbox = Inbox(layout: bootstrap.configuration.layout)
+        let sink = try RequestSink.make(bootstrap)
         var refused = 0
         for file in files {
             let absolute = URL(fileURLWithPath: file, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath + "/")).standardizedFileURL.path
@@ -40,13 +42,14 @@ struct ProduceCommand: AsyncParsableCommand {
                 _ = try validator.validate(path: absolute, confined: true)
                 let request = IngestRequest(path: absolute, email: email, title: title, metadata: metadata)
                 try request.validate(origin: "command line")
-                let written = try inbox.submit(request)
-                print("queued \(absolute) as request \(request.requestID) (\(written))")
+                let destination = try await sink.submit(request)
+                print("queued \(absolute) as request \(request.requestID) (\(destination))")
             } catch {
                 refused += 1
                 FileHandle.standardError.write(Data("vidpipe: not queued: \(error)\n".utf8))
             }
         }
+        await sink.close()
         if refused > 0 { throw ExitStatus.someRejected }
     }
 }

@@ -1,36 +1,82 @@
 import ArgumentParser
+import CatalogPostgres
 import Foundation
 import Logging
 import Pipeline
 import ServiceLifecycle
 
-/// `vidpipe run`: the daemon. In embedded mode it works the inbox folder.
+/// `vidpipe run`: the daemon. Requests come from Kafka when `KAFKA_BOOTSTRAP_SERVERS` (or
+/// `KAFKA_CLIENT_PROPERTIES`) is set, else from the inbox folder; a notifier sends the mail.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the daemon: take requests from the inbox until SIGTERM or SIGINT."
+        abstract: "Run the daemon: take requests from Kafka or the inbox until SIGTERM or SIGINT.",
+        discussion: "On SIGTERM or SIGINT intake stops, jobs in flight finish within VIDPIPE_SHUTDOWN_GRACE_SECONDS, what finished is committed, and the daemon exits 0."
     )
 
     func run() async throws {
         let bootstrap = try Bootstrap()
         let logger = bootstrap.logger
-        let catalog = try await bootstrap.openCatalog()
-        let runner = try bootstrap.makeRunner(catalog: catalog)
-        logger.info("vidpipe daemon starting (embedded mode)", metadata: [
-            "datalake": "\(bootstrap.configuration.layout.root)", "catalog": "\(bootstrap.configuration.layout.catalog)",
-        ])
+        let kafka = try bootstrap.kafkaConfiguration()
+        var catalog = try await bootstrap.openCatalog()
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let postgres = bootstrap.postgres {
+            // Migrated above through a short-lived pool; the daemon's pool is a service of
+            // the group, first in line so it shuts down after everything that uses it.
+            try? await catalog.close()
+            let daemonCatalog = PostgresCatalog(settings: postgres, logger: logger)
+            services.append(.init(service: daemonCatalog.client))
+            catalog = daemonCatalog
+        }
+        // The notifier is the only sender: jobs leave their mail pending in the catalog.
+        let runner = try bootstrap.makeRunner(catalog: catalog, inlineMail: false)
+        let intake: any Service
+        if let kafka {
+            do {
+                intake = try KafkaIntakeService(configuration: kafka, runner: runner, logger: logger)
+            } catch {
+                FileHandle.standardError.write(Data("vidpipe: cannot start the Kafka client: \(error)\n".utf8))
+                try? await catalog.close()
+                throw ExitStatus.usage
+            }
+            logger.info("vidpipe daemon starting (Kafka mode)", metadata: ["kafka": "\(kafka)", "catalog": "\(bootstrap.catalogDescription)"])
+        } else {
+            intake = InboxService(runner: runner, logger: logger)
+            logger.info("vidpipe daemon starting (embedded mode)", metadata: [
+                "datalake": "\(bootstrap.configuration.layout.root)", "catalog": "\(bootstrap.catalogDescription)",
+            ])
+        }
+        let notifier = NotifierService(catalog: catalog, mailer: bootstrap.mailTransport(),
+                                       defaultSender: bootstrap.configuration.emailSender, logger: logger)
         var configuration = ServiceGroupConfiguration(
-            services: [.init(service: InboxService(runner: runner, logger: logger))],
+            // Shut down in reverse order: intake first (jobs finish and commit their mail),
+            // then the notifier, which sends that mail in a last pass.
+            services: services + [.init(service: notifier), .init(service: intake)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             cancellationSignals: [],
             logger: logger
         )
-        // Past the grace period, in-flight jobs are cancelled; their requests stay in the
-        // inbox and are taken again at the next start.
+        // Past the grace period, in-flight jobs are cancelled; their requests stay
+        // uncommitted (Kafka) or in the inbox and are taken again at the next start.
         configuration.maximumGracefulShutdownDuration = .milliseconds(Int(bootstrap.configuration.shutdownGraceSeconds * 1000))
         let group = ServiceGroup(configuration: configuration)
         try await group.run()
         try? await catalog.close()
         logger.info("vidpipe daemon stopped")
+    }
+}
+
+/// `vidpipe migrate`: brings the catalog's schema up to date and exits.
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Apply the catalog's migrations (PostgreSQL when PG_CONN_URI is set, else the embedded SQLite) and exit."
+    )
+
+    func run() async throws {
+        let bootstrap = try Bootstrap(consoleLevel: .warning)
+        let catalog = try await bootstrap.openCatalog()
+        try? await catalog.close()
+        print("catalog migrated: \(bootstrap.catalogDescription)")
     }
 }

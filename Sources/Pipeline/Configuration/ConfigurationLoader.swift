@@ -8,6 +8,16 @@ extension VidpipeConfiguration {
         environment: [String: String] = ProcessInfo.processInfo.environment,
         workingDirectory: String = FileManager.default.currentDirectoryPath
     ) throws(ConfigurationError) -> VidpipeConfiguration {
+        try from(values: mergedValues(environment: environment, workingDirectory: workingDirectory), workingDirectory: workingDirectory)
+    }
+
+    /// Every variable from the environment, `.env` and the config file, merged with the same
+    /// precedence as ``load(environment:workingDirectory:)``: what other modules (Kafka)
+    /// read their own settings from.
+    public static func mergedValues(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        workingDirectory: String = FileManager.default.currentDirectoryPath
+    ) throws(ConfigurationError) -> [String: String] {
         let configFile = environment["VIDPIPE_CONFIG_FILE"] ?? workingDirectory + "/config/vidpipe.env"
         if environment["VIDPIPE_CONFIG_FILE"] != nil, !FileManager.default.fileExists(atPath: configFile) {
             throw ConfigurationError(variable: "VIDPIPE_CONFIG_FILE", message: "\(configFile) does not exist")
@@ -15,7 +25,7 @@ extension VidpipeConfiguration {
         var merged = try EnvironmentFile.load(path: configFile) ?? [:]
         merged.merge(try EnvironmentFile.load(path: workingDirectory + "/.env") ?? [:]) { _, new in new }
         merged.merge(environment) { _, new in new }
-        return try from(values: merged, workingDirectory: workingDirectory)
+        return merged
     }
 
     /// Builds a configuration from already-merged variables; unknown variables are ignored.

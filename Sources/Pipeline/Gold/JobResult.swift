@@ -66,6 +66,18 @@ public struct JobResult: Sendable {
         return result
     }
 
+    /// The result of a `deleted` request: nothing to read, a job row and a `deleted` mail.
+    static func deleted(ticket: JobTicket, context: JobContext) throws -> JobResult {
+        let job = JobRecord(
+            id: ticket.id, requestID: ticket.request.requestID, origin: ticket.origin.rawValue, sourcePath: ticket.request.path,
+            state: .succeeded, errorMessage: "deleted at the source", createdAt: ticket.createdAt, startedAt: ticket.createdAt,
+            finishedAt: Date(), logPath: ticket.log.path)
+        var result = JobResult(job: job, video: nil, streams: [], findings: [], emails: [])
+        result.emails = try NotificationComposer(configuration: context.configuration)
+            .messages(for: result, ticket: ticket, probe: nil, silver: nil, missingSidecar: false)
+        return result
+    }
+
     /// The result of a job that stopped before gold: rejected input, a failure, or a duplicate.
     static func stopped(ticket: JobTicket, by run: DAGRunResult, context: JobContext) async throws -> JobResult {
         let now = Date()

@@ -3,8 +3,8 @@ import Foundation
 import Media
 import Notifications
 
-/// Writes the mail a job sends: `ready`, `rejected` and `missing_metadata`, the original
-/// system's kinds (plus `rejected`), as plain text with an HTML alternative.
+/// Writes the mail a job sends: `ready`, `modified`, `deleted` and `missing_metadata`, the
+/// original system's kinds, plus `rejected`, as plain text with an HTML alternative.
 struct NotificationComposer {
     /// Header carrying the notification kind, so the catalog row and the mail agree.
     static let kindHeader = "X-Vidpipe-Kind"
@@ -19,9 +19,15 @@ struct NotificationComposer {
         let title = ticket.request.title ?? name
         var messages: [EmailMessage] = []
         switch result.job.state {
+        case .succeeded where ticket.request.fileEvent == .deleted:
+            messages.append(try message(kind: "deleted", to: recipients, ticket: ticket,
+                                        subject: "[vidpipe] Deleted: \(title)",
+                                        lines: [("File", ticket.request.path), ("Job", result.job.id),
+                                                ("Event", "the file was deleted at its source")]))
         case .succeeded:
-            messages.append(try message(kind: "ready", to: recipients, ticket: ticket,
-                                        subject: "[vidpipe] Ready: \(title) (\(result.job.verdict ?? "pass"))",
+            let modified = ticket.request.fileEvent == .modified
+            messages.append(try message(kind: modified ? "modified" : "ready", to: recipients, ticket: ticket,
+                                        subject: "[vidpipe] \(modified ? "Modified" : "Ready"): \(title) (\(result.job.verdict ?? "pass"))",
                                         lines: summaryLines(result, probe: probe, silver: silver)))
         case .rejected, .failed:
             let heading = result.job.state == .rejected ? "Rejected" : "Failed"

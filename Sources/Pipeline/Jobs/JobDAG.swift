@@ -208,7 +208,11 @@ public struct JobDAGs: Sendable {
                 try await result.commit(to: context.catalog, taskRuns: ticket.runs.all())
             }
             dag.task("gold.notify", inputs: JobArtifacts.result, JobArtifacts.committed, output: JobArtifacts.delivered, options: io(context)) { result, committed in
-                try await result.deliver(committed, via: context.mailer, catalog: context.catalog, retryAfter: .seconds(30))
+                guard let mailer = context.mailer else {
+                    // Daemon mode: the notifier sends from the outbox rows just committed.
+                    return DeliveryReport(deliveries: [], deferred: committed.notificationIDs)
+                }
+                return try await result.deliver(committed, via: mailer, catalog: context.catalog, retryAfter: .seconds(30))
             }
         }
     }

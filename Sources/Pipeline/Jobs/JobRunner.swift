@@ -79,7 +79,13 @@ public struct JobRunner: Sendable {
 
         var inputs = ArtifactValues()
         inputs[JobArtifacts.ticket] = ticket
-        let run = await scheduler.run(dags.whole, inputs: inputs, observer: ticket.observe)
+        var dag = dags.whole
+        if request.fileEvent == .deleted {
+            // A deleted file has nothing to read: gold alone records it and tells people.
+            inputs[JobArtifacts.result] = try? JobResult.deleted(ticket: ticket, context: context)
+            dag = dags.goldForFailure
+        }
+        let run = await scheduler.run(dag, inputs: inputs, observer: ticket.observe)
         var result = run.values[JobArtifacts.result]
         var committed = run.values[JobArtifacts.committed]
         var goldError = run.failures.first { $0.task.hasPrefix("gold.") }?.error

@@ -1,0 +1,127 @@
+import Catalog
+import Foundation
+import Logging
+import Notifications
+import ServiceLifecycle
+
+/// The daemon's only mail sender: delivers the catalog's pending notifications (the
+/// transactional outbox written by each job's gold commit) and marks them sent.
+///
+/// A failed delivery stays pending and is tried again after an exponential backoff
+/// (`initialBackoff`, doubling per failed attempt, at most `maximumBackoff`), so mail
+/// waits out an SMTP outage and goes out once it is back. Message-IDs are stable per
+/// request and kind, so a transport that can tell (the outbox) never delivers twice.
+/// On graceful shutdown it makes one last pass, then returns.
+public struct NotifierService: Service {
+    /// How often and how much the notifier sends.
+    public struct Options: Sendable {
+        /// Pause between passes over the outbox. Default 0.5 s.
+        public var interval: Duration = .milliseconds(500)
+        /// Notifications taken per pass. Default 50.
+        public var batchSize = 50
+        /// Wait after the first failed attempt. Default 5 s.
+        public var initialBackoff: Duration = .seconds(5)
+        /// Longest wait between attempts. Default 5 min.
+        public var maximumBackoff: Duration = .seconds(300)
+
+        /// The defaults above.
+        public init() {}
+    }
+
+    let catalog: any Catalog
+    let mailer: any MailTransport
+    let defaultSender: String
+    let options: Options
+    let logger: Logger
+
+    public init(catalog: any Catalog, mailer: any MailTransport, defaultSender: String, options: Options = Options(), logger: Logger) {
+        self.catalog = catalog
+        self.mailer = mailer
+        self.defaultSender = defaultSender
+        self.options = options
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        logger.info("notifier started")
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            await drain()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: options.interval) }
+        }
+        // Jobs that finished during shutdown committed their mail just before.
+        if !Task.isCancelled { await drain() }
+        logger.info("notifier stopped")
+    }
+
+    /// Sends every notification due now, in batches; returns how many were delivered.
+    @discardableResult
+    public func drain() async -> Int {
+        var delivered = 0
+        var failed = Set<String>()
+        while !Task.isCancelled {
+            let due: [NotificationRecord]
+            do {
+                due = try await catalog.pendingNotifications(dueBy: Date(), limit: options.batchSize)
+            } catch {
+                logger.warning("cannot read pending notifications", metadata: [LogKeys.error: "\(error)"])
+                return delivered
+            }
+            // A row whose mark failed comes back at once: leave it for the next pass.
+            let fresh = due.filter { !failed.contains($0.id) }
+            guard !fresh.isEmpty else { return delivered }
+            for notification in fresh {
+                if await send(notification) { delivered += 1 } else { failed.insert(notification.id) }
+            }
+        }
+        return delivered
+    }
+
+    private func send(_ notification: NotificationRecord) async -> Bool {
+        var logger = logger
+        logger[metadataKey: LogKeys.job] = "\(notification.jobID)"
+        logger[metadataKey: "message_id"] = "\(notification.id)"
+        guard let message = notification.message else {
+            logger.error("notification has no rendered message; cannot send it")
+            try? await catalog.markNotificationFailed(id: notification.id, error: "no rendered message stored",
+                                                      retryAt: Date().addingTimeInterval(backoff(afterAttempts: notification.attempts)))
+            return false
+        }
+        let envelope = MailEnvelope(
+            messageID: notification.id, sender: notification.sender ?? defaultSender,
+            recipients: notification.recipient.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
+            content: Data(message.utf8))
+        let delivery: MailDelivery
+        do {
+            delivery = try await mailer.deliver(envelope)
+        } catch {
+            let wait = backoff(afterAttempts: notification.attempts)
+            logger.warning("mail not delivered; will retry", metadata: [LogKeys.error: "\(error)", "retry_in_seconds": "\(Int(wait))"])
+            do {
+                try await catalog.markNotificationFailed(id: notification.id, error: "\(error)", retryAt: Date().addingTimeInterval(wait))
+            } catch {
+                logger.warning("cannot record the failed attempt", metadata: [LogKeys.error: "\(error)"])
+            }
+            return false
+        }
+        do {
+            try await catalog.markNotificationSent(id: notification.id, at: Date(), path: delivery.destination)
+            logger.info("mail delivered", metadata: ["kind": "\(notification.kind)"])
+            return true
+        } catch {
+            // Delivered but not marked: the next pass offers it again, and the stable
+            // Message-ID lets the transport recognise it.
+            logger.warning("mail delivered but not marked sent", metadata: [LogKeys.error: "\(error)"])
+            return false
+        }
+    }
+
+    /// Seconds to wait after `attempts` earlier failures plus this one.
+    func backoff(afterAttempts attempts: Int) -> Double {
+        let initial = options.initialBackoff.seconds
+        return min(initial * pow(2, Double(min(attempts, 30))), options.maximumBackoff.seconds)
+    }
+}
+
+extension Duration {
+    var seconds: Double { milliseconds / 1000 }
+}
