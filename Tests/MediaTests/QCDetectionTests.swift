@@ -69,6 +69,26 @@ import Testing
         #expect(cli.frozen.count == 1 && isClose(cli.frozen.first?.start, qc.frozen.first?.start, within: videoFrame))
     }
 
+    /// blackdetect's threshold, truncated to an integer luma: 37 in limited range. A
+    /// picture exactly at it is black, one level above is not, the same as the CLI says.
+    @Test func blackThresholdMatchesBlackdetectToTheLumaLevel() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        func flat(_ luma: Int) -> String { "color=black:s=320x240:r=30:d=2.5,format=yuv420p,geq=lum=\(luma):cb=128:cr=128" }
+        try CommandLineTool.ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=s=320x240:r=30:d=2", "-f", "lavfi", "-i", flat(37),
+            "-f", "lavfi", "-i", flat(38), "-f", "lavfi", "-i", "testsrc2=s=320x240:r=30:d=1",
+            "-filter_complex", "[0:v][1:v][2:v][3:v]concat=n=4:v=1:a=0,format=yuv420p[v]",
+            // Lossless, so the planted luma levels reach the decoder unchanged.
+            "-map", "[v]", "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", "levels.mkv",
+        ], in: scratch.url)
+        let path = scratch.path("levels.mkv")
+        let qc = try SilverPass.run(path: path, qc: QCOptions()).qc
+        #expect(segmentsMatch(qc.black, [(2.0, 4.5)], within: videoFrame), "\(qc.black)")
+        let cli = try CLIQualityReport.measure(path, audio: false, in: scratch.url)
+        #expect(segmentsMatch(qc.black, cli.black.map { ($0.start, $0.end ?? .nan) }, within: videoFrame), "CLI: \(cli.black)")
+    }
+
     @Test func cleanClipHasNoFindings() throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
