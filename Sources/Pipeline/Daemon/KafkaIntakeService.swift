@@ -25,12 +25,21 @@ public struct KafkaIntakeService: Service {
     let logger: Logger
     let router: OutcomeRouter
 
-    /// Creates the consumer (one slot per job the runner may run at once) and the producer.
+    /// Creates the consumer and the producer.
+    ///
+    /// The consumer holds up to four messages per job slot (at least 16): jobs are bounded
+    /// by the runner, and a small queue ahead keeps partitions from pausing and resuming
+    /// (a new fetch round trip) after every message. Fetches wait at most 10 ms for data
+    /// unless `fetch.wait.max.ms` is configured, so an idle daemon starts a job promptly.
     public init(configuration: KafkaConfiguration, runner: JobRunner, logger: Logger) throws {
         let logHandler = Self.logHandler(logger)
+        var consumerConfiguration = configuration
+        if consumerConfiguration.extraProperties["fetch.wait.max.ms"] == nil {
+            consumerConfiguration.extraProperties["fetch.wait.max.ms"] = "10"
+        }
         let consumer = try KafkaConsumer(
-            configuration: configuration, topics: [configuration.topics.requests],
-            maxInFlight: runner.context.configuration.jobConcurrency, logHandler: logHandler)
+            configuration: consumerConfiguration, topics: [configuration.topics.requests],
+            maxInFlight: max(16, 4 * runner.context.configuration.jobConcurrency), logHandler: logHandler)
         let producer = try EventProducer(configuration: configuration, logHandler: logHandler)
         self.consumer = consumer
         self.producer = producer
