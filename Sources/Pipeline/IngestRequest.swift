@@ -1,4 +1,5 @@
 import Foundation
+import Notifications
 
 /// A request to ingest one video file: what `vidpipe produce` writes to the inbox (and,
 /// in service mode, to Kafka). Documented in README "Request format".
@@ -83,7 +84,7 @@ public struct IngestRequest: Codable, Sendable, Equatable {
         return request
     }
 
-    /// Checks what a decoder cannot: non-empty id, absolute path, a plausible address.
+    /// Checks what a decoder cannot: non-empty id, absolute path, a deliverable address.
     public func validate(origin: String) throws(IngestError) {
         guard !requestID.isEmpty, requestID.count <= 200 else {
             throw IngestError(.invalidRequest, path: origin, "request_id must be 1–200 characters")
@@ -91,7 +92,9 @@ public struct IngestRequest: Codable, Sendable, Equatable {
         guard path.hasPrefix("/"), !path.contains("\0") else {
             throw IngestError(.invalidRequest, path: origin, "path must be absolute, got \"\(path)\"")
         }
-        if let email, !EmailAddressFormat.isPlausible(email) {
+        // The address rule mail delivery uses, so a request cannot carry an address that
+        // would only fail later, when its notification is written.
+        if let email, (try? EmailAddress(email)) == nil {
             throw IngestError(.invalidRequest, path: origin, "email \"\(email)\" is not an address")
         }
     }
@@ -106,15 +109,6 @@ public struct IngestRequest: Codable, Sendable, Equatable {
                 : "field \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\": \(context.debugDescription)"
         default: (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
         }
-    }
-}
-
-/// A minimal address check: one `@`, something either side, no spaces or angle brackets.
-enum EmailAddressFormat {
-    static func isPlausible(_ address: String) -> Bool {
-        let parts = address.split(separator: "@", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty
-            && !address.contains(where: { $0.isWhitespace || "<>\",;".contains($0) })
     }
 }
 
