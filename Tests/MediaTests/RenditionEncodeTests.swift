@@ -76,11 +76,13 @@ struct RenditionEncodeTests {
             #expect(audio.sampleRate == "48000" && audio.channels == 2)
             #expect(try Self.topLevelBoxes(result.path).filter { $0 == "moov" || $0 == "mdat" } == ["moov", "mdat"])
 
-            let ours = try #require(result.psnr)
-            let oracle = try Self.cliPSNR(rendition: result.path, source: source, width: result.width, height: result.height,
-                                          referenceFilter: fixture.referenceFilter, in: scratch.url)
-            #expect(abs(ours - oracle) <= 0.5, "\(result.name): PSNR \(ours) dB, ffmpeg says \(oracle) dB")
-            #expect(ours > 25, "\(result.name): implausibly low PSNR \(ours)")
+            let psnr = try #require(result.psnr)
+            let ssim = try #require(result.ssim)
+            let oracle = try Self.cliQuality(rendition: result.path, source: source, width: result.width, height: result.height,
+                                             referenceFilter: fixture.referenceFilter, in: scratch.url)
+            #expect(abs(psnr - oracle.psnr) <= 0.5, "\(result.name): PSNR \(psnr) dB, ffmpeg says \(oracle.psnr) dB")
+            #expect(abs(ssim - oracle.ssim) <= 0.005, "\(result.name): SSIM \(ssim), ffmpeg says \(oracle.ssim)")
+            #expect(psnr > 25 && ssim > 0.8, "\(result.name): implausibly low quality, PSNR \(psnr) dB, SSIM \(ssim)")
         }
     }
 
@@ -121,15 +123,19 @@ struct RenditionEncodeTests {
         return types
     }
 
-    /// ffmpeg's luma PSNR of the rendition against the source scaled to its size.
-    static func cliPSNR(rendition: String, source: String, width: Int, height: Int, referenceFilter: String, in directory: URL) throws -> Double {
-        let graph = "[1:v]\(referenceFilter)scale=\(width):\(height)[ref];[0:v][ref]psnr"
-        let run = try CommandLineTool.run("ffmpeg", ["-nostdin", "-hide_banner", "-i", rendition, "-i", source, "-lavfi", graph, "-f", "null", "-"], in: directory)
-        guard run.status == 0, let range = run.stderr.range(of: "PSNR y:") else {
-            throw ToolFailure(command: ["ffmpeg", "psnr"], status: run.status, stderr: run.stderr)
+    /// ffmpeg's PSNR (all planes, `average:`) and luma SSIM (`Y:`) of the rendition against
+    /// the source scaled to its size.
+    static func cliQuality(rendition: String, source: String, width: Int, height: Int, referenceFilter: String,
+                           in directory: URL) throws -> (psnr: Double, ssim: Double) {
+        func measure(_ filter: String, marker: String) throws -> Double {
+            let graph = "[1:v]\(referenceFilter)scale=\(width):\(height)[ref];[0:v][ref]\(filter)"
+            let run = try CommandLineTool.run("ffmpeg", ["-nostdin", "-hide_banner", "-i", rendition, "-i", source, "-lavfi", graph, "-f", "null", "-"], in: directory)
+            guard run.status == 0, let line = run.stderr.split(separator: "\n").last(where: { $0.contains("Parsed_\(filter)") }),
+                  let range = line.range(of: marker), let value = Double(line[range.upperBound...].prefix { !$0.isWhitespace }) else {
+                throw ToolFailure(command: ["ffmpeg", filter], status: run.status, stderr: run.stderr)
+            }
+            return value
         }
-        let value = run.stderr[range.upperBound...].prefix { !$0.isWhitespace }
-        guard let psnr = Double(value) else { throw ToolFailure(command: ["ffmpeg", "psnr"], status: run.status, stderr: run.stderr) }
-        return psnr
+        return (try measure("psnr", marker: "average:"), try measure("ssim", marker: "SSIM Y:"))
     }
 }

@@ -89,6 +89,19 @@ struct RenditionPlanTests {
         #expect(plan.preset == "medium" && plan.videoBitRate == nil && plan.crf == 20)
     }
 
+    @Test("x264 threads follow each rung's pixels, at least one each; a configured count wins")
+    func threadShares() {
+        let ladder = [1920 * 1080, 1280 * 720, 854 * 480, 640 * 360]
+        #expect(RenditionPlan.threadShares(pixelCounts: ladder, cores: 2) == [2, 1, 1, 1])
+        #expect(RenditionPlan.threadShares(pixelCounts: ladder, cores: 8) == [7, 3, 1, 1])
+        #expect(RenditionPlan.threadShares(pixelCounts: [640 * 360], cores: 4) == [6])
+        let planned = RenditionLadder.default.plan(for: RenditionSource(width: 1920, height: 1080, frameRate: 30))
+        #expect(planned.first?.encoderThreads ?? 0 >= planned.last?.encoderThreads ?? 0)
+        var fixed = RenditionLadder.default
+        fixed.encoderThreads = 3
+        #expect(fixed.plan(for: RenditionSource(width: 1920, height: 1080, frameRate: 30)).allSatisfy { $0.encoderThreads == 3 })
+    }
+
     @Test("no video size, no plans")
     func degenerate() {
         #expect(RenditionLadder.default.plan(for: RenditionSource(width: 0, height: 0, frameRate: nil)).isEmpty)

@@ -58,7 +58,7 @@ final class RenditionEncoder: FrameConsumer {
         self.worker = nil
         result = RenditionVerifier.verify(
             plan: plan, path: path, sourceDurationSeconds: sourceDuration, expectsAudio: sourceHasAudio,
-            psnr: worker.psnr, problems: worker.problems)
+            psnr: worker.psnr, ssim: worker.ssim, problems: worker.problems)
     }
 
     deinit {

@@ -42,11 +42,12 @@ public struct RenditionLadder: Sendable, Codable, Equatable {
     public var maxFrameRate: Int
     /// Keyframe interval in seconds (segment-friendly GOPs). Default 2.
     public var keyframeIntervalSeconds: Double
-    /// libx264 threads per rung; nil lets the encoder decide from the core count and the
-    /// number of rungs (see ``RenditionPlan/encoderThreads``). Default nil.
+    /// libx264 threads per rung; nil shares the cores out by each rung's pixel count (see
+    /// ``RenditionPlan/threadShares(pixelCounts:cores:)``); 0 lets every x264 take its own
+    /// default. Default nil.
     public var encoderThreads: Int?
-    /// Decode each rendition while encoding it and measure luma PSNR against the scaled
-    /// source. Default true.
+    /// Have x264 measure each rendition's PSNR and SSIM against the scaled source while it
+    /// encodes. Default true.
     public var measuresQuality: Bool
 
     public init(rungs: [Rung], preset: String = "veryfast", maxFrameRate: Int = 60, keyframeIntervalSeconds: Double = 2,
@@ -77,7 +78,6 @@ public struct RenditionLadder: Sendable, Codable, Equatable {
         let display = source.displaySize
         guard display.width >= 2, display.height >= 2, !rungs.isEmpty else { return [] }
         let frameRate = source.frameRate.map { min($0, Double(maxFrameRate)) }
-        let threads = encoderThreads ?? RenditionPlan.defaultThreads(rungCount: rungs.count)
 
         func makePlan(_ rung: Rung, height: Int, name: String) -> RenditionPlan {
             let width = Self.even(Double(height) * Double(display.width) / Double(display.height))
@@ -87,17 +87,25 @@ public struct RenditionLadder: Sendable, Codable, Equatable {
                 maxFrameRate: maxFrameRate, videoBitRate: rung.videoBitRate, crf: rung.crf,
                 maxRate: rung.maxRate, bufferSize: rung.bufferSize, audioBitRate: rung.audioBitRate,
                 audioSampleRate: 48_000, audioChannels: 2, preset: preset,
-                keyframeIntervalSeconds: keyframeIntervalSeconds, encoderThreads: threads,
+                keyframeIntervalSeconds: keyframeIntervalSeconds, encoderThreads: encoderThreads ?? 1,
                 measuresQuality: measuresQuality)
         }
 
         let sorted = rungs.sorted { $0.height > $1.height }
         let fitting = sorted.filter { $0.height <= display.height }
+        var plans: [RenditionPlan]
         if fitting.isEmpty, let smallest = sorted.last {
             let height = Self.even(Double(display.height), roundingDown: true)
-            return [makePlan(smallest, height: height, name: "\(height)p")]
+            plans = [makePlan(smallest, height: height, name: "\(height)p")]
+        } else {
+            plans = fitting.map { makePlan($0, height: Self.even(Double($0.height), roundingDown: true), name: $0.name) }
         }
-        return fitting.map { makePlan($0, height: Self.even(Double($0.height), roundingDown: true), name: $0.name) }
+        if encoderThreads == nil {
+            let shares = RenditionPlan.threadShares(
+                pixelCounts: plans.map { $0.width * $0.height }, cores: ProcessInfo.processInfo.activeProcessorCount)
+            for index in plans.indices { plans[index].encoderThreads = shares[index] }
+        }
+        return plans
     }
 
     /// The nearest even integer (or the even floor, so a size never exceeds the source).
@@ -169,10 +177,17 @@ public struct RenditionPlan: Sendable, Codable, Equatable {
     public var encoderThreads: Int
     public var measuresQuality: Bool
 
-    /// Rungs encode in parallel, so each x264 gets a share of the cores rather than all
-    /// of them (x264's own default is 1.5 threads per core, per encoder).
-    static func defaultThreads(rungCount: Int) -> Int {
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        return max(1, cores / max(1, rungCount))
+    /// x264 threads for rungs that encode in parallel, in proportion to their pixels.
+    ///
+    /// The tallest rung costs about as much as all the others together, so equal shares
+    /// leave it alone on the critical path while the small rungs' threads idle. The budget
+    /// is x264's own default for one encoder (1.5 threads per core) and every rung gets at
+    /// least one; each extra frame thread holds a few more frames, so the budget is not
+    /// multiplied by the rung count the way separate x264 runs would.
+    static func threadShares(pixelCounts: [Int], cores: Int) -> [Int] {
+        let total = Double(pixelCounts.reduce(0, +))
+        guard total > 0 else { return pixelCounts.map { _ in 1 } }
+        let budget = 1.5 * Double(max(1, cores))
+        return pixelCounts.map { max(1, Int((budget * Double($0) / total).rounded())) }
     }
 }

@@ -15,10 +15,10 @@ public struct RenditionResult: Codable, Sendable, Equatable {
     public var sizeBytes: Int64
     /// Overall bit rate in bits/s as probed; nil when unknown.
     public var bitRate: Int64?
-    /// Luma PSNR in dB against the source scaled to this size (mean squared error over all
-    /// frames, like ffmpeg's `psnr` filter); capped at 100 for identical pictures.
+    /// PSNR in dB against the source scaled to this size, from the squared error over all
+    /// planes and frames (the `average` of ffmpeg's `psnr` filter); at most 100.
     public var psnr: Double?
-    /// SSIM against the scaled source; nil while only PSNR is measured.
+    /// Mean luma SSIM (0…1) against the scaled source (the `Y` of ffmpeg's `ssim` filter).
     public var ssim: Double?
     /// Whether every post-write check passed (``problems`` is empty).
     public var verified: Bool
@@ -44,10 +44,10 @@ public struct RenditionResult: Codable, Sendable, Equatable {
 /// Post-write checks of one rendition, by probing the file in-process.
 enum RenditionVerifier {
     static func verify(plan: RenditionPlan, path: String, sourceDurationSeconds: Double?, expectsAudio: Bool,
-                       psnr: Double?, problems encodeProblems: [String]) -> RenditionResult {
+                       psnr: Double?, ssim: Double?, problems encodeProblems: [String]) -> RenditionResult {
         var result = RenditionResult(
             name: plan.name, path: path, width: plan.width, height: plan.height, durationSeconds: nil, sizeBytes: 0,
-            bitRate: nil, psnr: psnr, ssim: nil, verified: false, problems: encodeProblems)
+            bitRate: nil, psnr: psnr, ssim: ssim, verified: false, problems: encodeProblems)
         guard encodeProblems.isEmpty else { return result }
 
         let report: ProbeReport

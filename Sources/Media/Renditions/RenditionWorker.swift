@@ -5,8 +5,8 @@ import Foundation
 /// fed by a ``FrameQueue``.
 ///
 /// `@unchecked Sendable`: it is created on the decode thread, then touched only by its
-/// encoder thread until that thread signals `done`; the decode thread reads `problems`
-/// and `psnr` only after waiting on `done`.
+/// encoder thread until that thread signals `done`; the decode thread reads `problems`,
+/// `psnr` and `ssim` only after waiting on `done`.
 final class RenditionWorker: @unchecked Sendable {
     struct Source {
         var videoTimeBase: AVRational?
@@ -24,6 +24,7 @@ final class RenditionWorker: @unchecked Sendable {
 
     private(set) var problems: [String] = []
     private(set) var psnr: Double?
+    private(set) var ssim: Double?
 
     private var writer: MP4Writer?
     private var video: CodecContext?
@@ -32,7 +33,7 @@ final class RenditionWorker: @unchecked Sendable {
     private var audioStream: Int32 = 0
     private var graph: VideoScaleGraph?
     private var resampler: AudioResampler?
-    private var quality: QualityMeter?
+    private var quality: EncoderQualityReport?
     private var packet: PacketBuffer?
     private var lastVideoPts: Int64?
     private var lastFrameSlot: Int64?
@@ -47,7 +48,11 @@ final class RenditionWorker: @unchecked Sendable {
 
     /// The thread body: runs until the end item, a failure, or cancellation.
     func run() {
-        defer { done.signal() }
+        // x264 writes its closing report into `quality`: free the encoder while it exists.
+        defer {
+            video = nil
+            done.signal()
+        }
         do {
             try open()
             while let item = queue.pop() {
@@ -56,10 +61,9 @@ final class RenditionWorker: @unchecked Sendable {
                 case let .audio(frame, seconds): try encodeAudio(frame, seconds: seconds)
                 case .end:
                     try flush()
-                    psnr = quality?.psnr
-                    if let quality, quality.unmatchedFrames > 0 {
-                        problems.append("quality: \(quality.unmatchedFrames) encoded frames had no matching input frame")
-                    }
+                    // x264 reports its measurements when it closes.
+                    video = nil
+                    if let quality { (psnr, ssim) = quality.measurement }
                     return
                 }
             }
@@ -92,7 +96,6 @@ final class RenditionWorker: @unchecked Sendable {
         if let timeBase = source.videoTimeBase {
             let encoder = try openVideoEncoder(timeBase: timeBase, globalHeader: writer.wantsGlobalHeader)
             videoStream = try writer.addStream(for: encoder.pointer)
-            if plan.measuresQuality { quality = try QualityMeter(encoder: encoder.pointer) }
             video = encoder
         }
         if source.hasAudio {
@@ -129,6 +132,11 @@ final class RenditionWorker: @unchecked Sendable {
         if let bufferSize = plan.bufferSize { context.pointee.rc_buffer_size = Int32(bufferSize) }
         try RenditionFailure.check(av_opt_set(context.pointee.priv_data, "preset", plan.preset, 0), "unknown x264 preset \(plan.preset)")
         if globalHeader { context.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
+        if plan.measuresQuality {
+            let report = EncoderQualityReport()
+            report.attach(to: context)
+            quality = report
+        }
         try encoder.open(codec, name: "libx264 (preset \(plan.preset))")
         return encoder
     }
@@ -175,7 +183,6 @@ final class RenditionWorker: @unchecked Sendable {
     private func drainGraph(into video: CodecContext) throws(RenditionFailure) {
         while let scaled = try graph?.pull() {
             scaled.pointer.pointee.pict_type = AV_PICTURE_TYPE_NONE
-            quality?.remember(scaled)
             try RenditionFailure.check(avcodec_send_frame(video.pointer, scaled.pointer), "libx264 rejected a frame")
             try drainEncoder(video, stream: videoStream, isVideo: true)
         }
@@ -219,7 +226,6 @@ final class RenditionWorker: @unchecked Sendable {
             if status == vp_AVERROR(EAGAIN) || status == vp_AVERROR_EOF() { return }
             try RenditionFailure.check(status, isVideo ? "libx264 failed" : "the AAC encoder failed")
             if isVideo {
-                try quality?.measure(packet)
                 // libx264 leaves durations unset; the muxer needs one for the last sample.
                 if packet.pointee.duration == 0 {
                     packet.pointee.duration = av_rescale_q(1, av_inv_q(outputFrameRate), encoder.pointer.pointee.time_base)
@@ -237,7 +243,6 @@ final class RenditionWorker: @unchecked Sendable {
             try drainGraph(into: video)
             try RenditionFailure.check(avcodec_send_frame(video.pointer, nil), "cannot flush libx264")
             try drainEncoder(video, stream: videoStream, isVideo: true)
-            try quality?.measure(nil)
         }
         if let audio, let resampler {
             try resampler.write(nil)
