@@ -41,8 +41,11 @@ public protocol Catalog: Sendable {
     /// Records task runs that finished after their job's gold commit (the gold tasks' own
     /// runs). A run already recorded for the same job, task and attempt is replaced.
     func recordTaskRuns(_ runs: [TaskRunRecord]) async throws
-    /// Pending notifications due for a delivery attempt at `date`, oldest first.
-    func pendingNotifications(dueBy date: Date, limit: Int) async throws -> [NotificationRecord]
+    /// Takes up to `limit` pending notifications due for a delivery attempt at `date`, oldest
+    /// first, and hides them from every other claim until `leaseUntil` (their
+    /// `nextAttemptAt`): notifiers sharing a catalog never hold the same one. A notification
+    /// whose holder stops before marking it is due again when the lease ends.
+    func claimNotifications(dueBy date: Date, limit: Int, leaseUntil: Date) async throws -> [NotificationRecord]
     /// Records a failed delivery attempt; the notification stays pending until `retryAt`.
     func markNotificationFailed(id: String, error: String, retryAt: Date) async throws
     /// Marks a pending notification delivered; `path` is where it went (an `.eml` file).

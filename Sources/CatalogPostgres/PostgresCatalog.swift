@@ -193,30 +193,23 @@ public final class PostgresCatalog: Catalog {
     public func recordTaskRuns(_ runs: [TaskRunRecord]) async throws {
         guard !runs.isEmpty else { return }
         try await transaction { connection in
-            for run in runs {
-                try await self.run(
-                    connection,
-                    """
-                    INSERT INTO task_runs (job_id, task, attempt, state, started_at, finished_at, duration_ms, error)
-                    VALUES (\(run.jobID), \(run.task), \(run.attempt), \(run.state), \(run.startedAt.postgres),
-                            \(run.finishedAt.postgres), \(run.durationMilliseconds), \(run.error))
-                    ON CONFLICT (job_id, task, attempt) DO UPDATE SET state = excluded.state,
-                        started_at = excluded.started_at, finished_at = excluded.finished_at,
-                        duration_ms = excluded.duration_ms, error = excluded.error
-                    """
-                )
-            }
+            try await self.insertTaskRuns(runs, connection, upsert: true)
         }
     }
 
-    public func pendingNotifications(dueBy date: Date, limit: Int) async throws -> [NotificationRecord] {
+    public func claimNotifications(dueBy date: Date, limit: Int, leaseUntil: Date) async throws -> [NotificationRecord] {
+        // SKIP LOCKED: a concurrent claim passes over the rows this one is taking.
         try await query(
             """
-            SELECT * FROM notifications
-            WHERE state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= \(date.postgres))
-            ORDER BY created_at, id COLLATE "C" LIMIT \(limit)
+            UPDATE notifications SET next_attempt_at = \(leaseUntil.postgres)
+            WHERE id IN (
+                SELECT id FROM notifications
+                WHERE state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= \(date.postgres))
+                ORDER BY created_at, id COLLATE "C" LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED)
+            RETURNING *
             """
-        ).map(Self.notificationRecord)
+        ).map(Self.notificationRecord).sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
     }
 
     public func markNotificationFailed(id: String, error: String, retryAt: Date) async throws {
@@ -249,13 +242,11 @@ public final class PostgresCatalog: Catalog {
         // Two deliveries of one job racing: the second waits here until the first commits,
         // then sees its row and changes nothing.
         try await run(connection, "SELECT pg_advisory_xact_lock(\(Self.lockNamespace), hashtext(\(job.id)))")
-        if try await !run(connection, "SELECT 1 FROM jobs WHERE id = \(job.id)").isEmpty {
-            return  // Already committed: a redelivered batch changes nothing.
-        }
-        if let requestID = job.requestID,
-           let owner = try await run(connection, "SELECT id FROM jobs WHERE request_id = \(requestID)").first {
-            let ownerID = (try? PostgresColumns(row: owner, table: "jobs").string("id")) ?? "?"
-            throw CatalogError(.duplicateRequest, "request \(requestID) is already recorded as job \(ownerID)")
+        // The job itself, or another job holding its request id, in one round trip.
+        for row in try await run(connection, "SELECT id FROM jobs WHERE id = \(job.id) OR request_id = \(job.requestID)") {
+            let ownerID = (try? PostgresColumns(row: row, table: "jobs").string("id")) ?? "?"
+            if ownerID == job.id { return }  // Already committed: a redelivered batch changes nothing.
+            throw CatalogError(.duplicateRequest, "request \(job.requestID ?? "") is already recorded as job \(ownerID)")
         }
 
         // A video with the same content may have been stored since the pipeline looked (or is
@@ -263,9 +254,7 @@ public final class PostgresCatalog: Catalog {
         var storedVideoID: [String: String] = [:]
         if let video = batch.video {
             if try await insertVideo(video, connection) {
-                for stream in batch.streams {
-                    try await insertStream(stream, connection)
-                }
+                try await insertStreams(batch.streams, connection)
                 try await insertSilver(of: batch, connection)
             } else {
                 let existing = try await run(connection, "SELECT id FROM videos WHERE content_sha256 = \(video.contentSHA256)")
@@ -288,39 +277,46 @@ public final class PostgresCatalog: Catalog {
                     \(job.finishedAt.postgres), \(job.logPath))
             """
         )
-        for run in batch.taskRuns {
-            try await self.run(
-                connection,
-                """
-                INSERT INTO task_runs (job_id, task, attempt, state, started_at, finished_at, duration_ms, error)
-                VALUES (\(run.jobID), \(run.task), \(run.attempt), \(run.state), \(run.startedAt.postgres),
-                        \(run.finishedAt.postgres), \(run.durationMilliseconds), \(run.error))
-                """
-            )
+        try await insertTaskRuns(batch.taskRuns, connection)
+        try await insertRows(
+            connection, into: "qc_findings",
+            columns: ["job_id", "seq", "video_id", "kind", "severity", "message", "start_seconds", "end_seconds"],
+            Array(batch.findings.enumerated())
+        ) { item, row in
+            let (seq, finding) = item
+            row.append(finding.jobID); row.append(seq); row.append(linked(finding.videoID)); row.append(finding.kind)
+            row.append(finding.severity); row.append(finding.message); row.append(finding.startSeconds)
+            row.append(finding.endSeconds)
         }
-        for (seq, finding) in batch.findings.enumerated() {
-            try await run(
-                connection,
-                """
-                INSERT INTO qc_findings (job_id, seq, video_id, kind, severity, message, start_seconds, end_seconds)
-                VALUES (\(finding.jobID), \(seq), \(linked(finding.videoID)), \(finding.kind), \(finding.severity),
-                        \(finding.message), \(finding.startSeconds), \(finding.endSeconds))
-                """
-            )
+        try await insertRows(
+            connection, into: "notifications",
+            columns: ["id", "job_id", "kind", "recipient", "subject", "state", "path", "created_at", "sent_at", "sender",
+                      "message", "attempts", "last_error", "next_attempt_at"],
+            batch.notifications
+        ) { notification, row in
+            row.append(notification.id); row.append(notification.jobID); row.append(notification.kind)
+            row.append(notification.recipient); row.append(notification.subject); row.append(notification.state)
+            row.append(notification.path); row.append(notification.createdAt.postgres); row.append(notification.sentAt.postgres)
+            row.append(notification.sender); row.append(notification.message); row.append(notification.attempts)
+            row.append(notification.lastError); row.append(notification.nextAttemptAt.postgres)
         }
-        for notification in batch.notifications {
-            try await run(
-                connection,
-                """
-                INSERT INTO notifications (id, job_id, kind, recipient, subject, state, path, created_at, sent_at,
-                                           sender, message, attempts, last_error, next_attempt_at)
-                VALUES (\(notification.id), \(notification.jobID), \(notification.kind), \(notification.recipient),
-                        \(notification.subject), \(notification.state), \(notification.path),
-                        \(notification.createdAt.postgres), \(notification.sentAt.postgres), \(notification.sender),
-                        \(notification.message), \(notification.attempts), \(notification.lastError),
-                        \(notification.nextAttemptAt.postgres))
-                """
-            )
+    }
+
+    /// Task runs as recorded, or (`upsert`) replacing an earlier record of the same attempt.
+    private func insertTaskRuns(_ runs: [TaskRunRecord], _ connection: PostgresConnection, upsert: Bool = false) async throws {
+        try await insertRows(
+            connection, into: "task_runs",
+            columns: ["job_id", "task", "attempt", "state", "started_at", "finished_at", "duration_ms", "error"], runs,
+            suffix: upsert
+                ? """
+                   ON CONFLICT (job_id, task, attempt) DO UPDATE SET state = excluded.state,
+                  started_at = excluded.started_at, finished_at = excluded.finished_at,
+                  duration_ms = excluded.duration_ms, error = excluded.error
+                  """ : ""
+        ) { run, row in
+            row.append(run.jobID); row.append(run.task); row.append(run.attempt); row.append(run.state)
+            row.append(run.startedAt.postgres); row.append(run.finishedAt.postgres); row.append(run.durationMilliseconds)
+            row.append(run.error)
         }
     }
 
@@ -344,39 +340,36 @@ public final class PostgresCatalog: Catalog {
         return !inserted.isEmpty
     }
 
-    private func insertStream(_ stream: StreamRecord, _ connection: PostgresConnection) async throws {
-        try await run(
-            connection,
-            """
-            INSERT INTO streams (video_id, idx, kind, codec, profile, width, height, frame_rate, pixel_format,
-                                 sample_rate, channels, channel_layout, bit_rate, language, rotation_degrees,
-                                 detail_json)
-            VALUES (\(stream.videoID), \(stream.index), \(stream.kind), \(stream.codec), \(stream.profile),
-                    \(stream.width), \(stream.height), \(stream.frameRate), \(stream.pixelFormat),
-                    \(stream.sampleRate), \(stream.channels), \(stream.channelLayout), \(stream.bitRate),
-                    \(stream.language), \(stream.rotationDegrees), \(stream.detailJSON)::json)
-            """
-        )
+    private func insertStreams(_ streams: [StreamRecord], _ connection: PostgresConnection) async throws {
+        try await insertRows(
+            connection, into: "streams",
+            columns: ["video_id", "idx", "kind", "codec", "profile", "width", "height", "frame_rate", "pixel_format",
+                      "sample_rate", "channels", "channel_layout", "bit_rate", "language", "rotation_degrees", "detail_json"],
+            casts: ["detail_json": "::json"], streams
+        ) { stream, row in
+            row.append(stream.videoID); row.append(stream.index); row.append(stream.kind); row.append(stream.codec)
+            row.append(stream.profile); row.append(stream.width); row.append(stream.height); row.append(stream.frameRate)
+            row.append(stream.pixelFormat); row.append(stream.sampleRate); row.append(stream.channels)
+            row.append(stream.channelLayout); row.append(stream.bitRate); row.append(stream.language)
+            row.append(stream.rotationDegrees); row.append(stream.detailJSON)
+        }
     }
 
     private func insertSilver(of batch: GoldBatch, _ connection: PostgresConnection) async throws {
-        for rendition in batch.renditions {
-            try await run(
-                connection,
-                """
-                INSERT INTO renditions (video_id, name, path, width, height, duration_seconds, size_bytes, bit_rate,
-                                        psnr, ssim, verified)
-                VALUES (\(rendition.videoID), \(rendition.name), \(rendition.path), \(rendition.width),
-                        \(rendition.height), \(rendition.durationSeconds), \(rendition.sizeBytes), \(rendition.bitRate),
-                        \(rendition.psnr), \(rendition.ssim), \(rendition.verified))
-                """
-            )
+        try await insertRows(
+            connection, into: "renditions",
+            columns: ["video_id", "name", "path", "width", "height", "duration_seconds", "size_bytes", "bit_rate", "psnr",
+                      "ssim", "verified"],
+            batch.renditions
+        ) { rendition, row in
+            row.append(rendition.videoID); row.append(rendition.name); row.append(rendition.path); row.append(rendition.width)
+            row.append(rendition.height); row.append(rendition.durationSeconds); row.append(rendition.sizeBytes)
+            row.append(rendition.bitRate); row.append(rendition.psnr); row.append(rendition.ssim); row.append(rendition.verified)
         }
-        for (seq, cut) in batch.sceneCuts.enumerated() {
-            try await run(
-                connection,
-                "INSERT INTO scene_cuts (video_id, seq, seconds, score) VALUES (\(cut.videoID), \(seq), \(cut.seconds), \(cut.score))"
-            )
+        try await insertRows(
+            connection, into: "scene_cuts", columns: ["video_id", "seq", "seconds", "score"], Array(batch.sceneCuts.enumerated())
+        ) { item, row in
+            row.append(item.element.videoID); row.append(item.offset); row.append(item.element.seconds); row.append(item.element.score)
         }
         if let fingerprint = batch.fingerprint {
             try await run(
@@ -390,6 +383,29 @@ public final class PostgresCatalog: Catalog {
     }
 
     // MARK: - Running statements
+
+    /// Inserts `rows` with one multi-row statement (a round trip per table, not per row);
+    /// `bind` appends one row's values, a bound parameter each, in `columns` order.
+    private func insertRows<Row>(
+        _ connection: PostgresConnection, into table: String, columns: [String], casts: [String: String] = [:],
+        _ rows: [Row], suffix: String = "", bind: (Row, inout PostgresBindings) -> Void
+    ) async throws {
+        // A statement takes at most 65,535 parameters.
+        let rowsPerStatement = max(1, 30_000 / columns.count)
+        for start in stride(from: 0, to: rows.count, by: rowsPerStatement) {
+            let chunk = rows[start..<min(rows.count, start + rowsPerStatement)]
+            var bindings = PostgresBindings(capacity: chunk.count * columns.count)
+            var tuples: [String] = []
+            for row in chunk {
+                let first = bindings.count
+                bind(row, &bindings)
+                precondition(bindings.count == first + columns.count, "\(table): a row bound \(bindings.count - first) of \(columns.count) values")
+                tuples.append("(" + columns.indices.map { "$\(first + $0 + 1)\(casts[columns[$0]] ?? "")" }.joined(separator: ", ") + ")")
+            }
+            let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES \(tuples.joined(separator: ", "))\(suffix)"
+            try await run(connection, PostgresQuery(unsafeSQL: sql, binds: bindings))
+        }
+    }
 
     private func checkOpen() throws {
         if lifecycle.withLock({ $0.closed }) { throw CatalogError(.closed, "the PostgreSQL catalog is closed") }

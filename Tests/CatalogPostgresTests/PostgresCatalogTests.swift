@@ -358,6 +358,41 @@ struct PostgresCatalogTests {
         }
     }
 
+    /// Two notifiers claiming at once never hold the same notification; a lease that ends
+    /// makes an unsent one due again.
+    @Test func concurrentClaimsAreDisjoint() async throws {
+        try await TestDatabase.with { db in
+            let catalog = try await db.catalog()
+            var expected: Set<String> = []
+            for index in 0..<12 {
+                var batch = sampleBatch(jobID: "job-\(index)", requestID: "req-\(index)", videoID: "video-\(index)",
+                                        contentHash: sha256Like("claim-\(index)"))
+                batch.notifications = batch.notifications.map { notification in
+                    var notification = notification
+                    notification.id = "<req-\(index).ready@vidpipe>"
+                    notification.jobID = batch.job.id
+                    return notification
+                }
+                expected.formUnion(batch.notifications.map(\.id))
+                try await catalog.commit(batch)
+            }
+            let now = timestamp(1_800_000_000)
+            let lease = now.addingTimeInterval(120)
+            let claims = try await withThrowingTaskGroup(of: [String].self) { group in
+                for _ in 0..<4 {
+                    group.addTask { try await catalog.claimNotifications(dueBy: now, limit: 5, leaseUntil: lease).map(\.id) }
+                }
+                return try await group.reduce(into: [[String]]()) { $0.append($1) }
+            }
+            let claimed = claims.flatMap { $0 }
+            #expect(claimed.count == expected.count, "\(claims)")
+            #expect(Set(claimed) == expected)
+            #expect(try await catalog.claimNotifications(dueBy: now, limit: 50, leaseUntil: lease).isEmpty)
+            #expect(try await catalog.claimNotifications(dueBy: lease, limit: 50, leaseUntil: lease.addingTimeInterval(60)).count == expected.count)
+            try await catalog.close()
+        }
+    }
+
     @Test func closedCatalogThrowsClosed() async throws {
         try await TestDatabase.with { db in
             let catalog = try await db.catalog()

@@ -398,7 +398,7 @@ private let nextVersion = (Migration.all.last?.version ?? 0) + 1
 }
 
 @Suite struct NotificationOutboxTests {
-    @Test func pendingNotificationsCarryTheirMessageUntilSent() async throws {
+    @Test func claimedNotificationsCarryTheirMessageAndAreLeasedUntilMarked() async throws {
         try await withTemporaryFolder { folder in
             let catalog = try await openCatalog(in: folder)
             var batch = sampleBatch()
@@ -409,20 +409,24 @@ private let nextVersion = (Migration.all.last?.version ?? 0) + 1
                                    message: "Subject: Ready\r\n\r\nbody\r\n"),
             ]
             try await catalog.commit(batch)
-            let due = try await catalog.pendingNotifications(dueBy: created.addingTimeInterval(1), limit: 10)
+            let lease = created.addingTimeInterval(120)
+            let due = try await catalog.claimNotifications(dueBy: created.addingTimeInterval(1), limit: 10, leaseUntil: lease)
             #expect(due.map(\.id) == ["<req-1.ready@vidpipe>"])
             #expect(due.first?.message == "Subject: Ready\r\n\r\nbody\r\n")
+            // Claimed: nobody else gets it while the lease lasts; after it, it is due again.
+            #expect(try await catalog.claimNotifications(dueBy: created.addingTimeInterval(2), limit: 10, leaseUntil: lease).isEmpty)
+            #expect(try await catalog.claimNotifications(dueBy: lease, limit: 10, leaseUntil: lease.addingTimeInterval(120)).count == 1)
 
             // A failed attempt waits until its retry time, then is due again.
             let retryAt = created.addingTimeInterval(60)
             try await catalog.markNotificationFailed(id: "<req-1.ready@vidpipe>", error: "connection refused", retryAt: retryAt)
-            #expect(try await catalog.pendingNotifications(dueBy: created.addingTimeInterval(30), limit: 10).isEmpty)
-            let again = try await catalog.pendingNotifications(dueBy: retryAt, limit: 10)
+            #expect(try await catalog.claimNotifications(dueBy: created.addingTimeInterval(30), limit: 10, leaseUntil: lease).isEmpty)
+            let again = try await catalog.claimNotifications(dueBy: retryAt, limit: 10, leaseUntil: lease)
             #expect(again.first?.attempts == 1)
             #expect(again.first?.lastError == "connection refused")
 
             try await catalog.markNotificationSent(id: "<req-1.ready@vidpipe>", at: retryAt, path: nil)
-            #expect(try await catalog.pendingNotifications(dueBy: retryAt.addingTimeInterval(3600), limit: 10).isEmpty)
+            #expect(try await catalog.claimNotifications(dueBy: lease.addingTimeInterval(3600), limit: 10, leaseUntil: lease).isEmpty)
             #expect(try await catalog.notifications(jobID: batch.job.id).first?.state == "sent")
             try await catalog.close()
         }

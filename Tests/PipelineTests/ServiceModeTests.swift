@@ -217,6 +217,38 @@ struct ServiceModeTests {
 @Suite(.enabled(if: ServiceBroker.isEnabled && (TestPostgres.uri != nil || ProcessInfo.processInfo.environment["VIDPIPE_REQUIRE_SERVICES"] == "1"),
                 "VIDPIPE_TEST_KAFKA or VIDPIPE_TEST_PG_URI is not set"))
 struct ServiceModeWithPostgresTests {
+    /// (d) PostgreSQL restarts while jobs run: the interrupted ones retry, none is lost or
+    /// recorded twice, and every mail goes out once.
+    @Test func jobsSurviveAPostgreSQLRestart() async throws {
+        let postgres = try TestPostgres()
+        var service = try ServiceLake(environment: ["VIDPIPE_JOB_CONCURRENCY": "1"])
+        defer { service.remove() }
+        service.lake.environment["PG_CONN_URI"] = postgres.databaseURI
+        let ids = (1...8).map { "pg-\($0)" }
+        for id in ids {
+            try service.oracle.produce(service.requests, key: id, value: ServiceLake.request(id: id, path: try service.clip("\(id).mp4")))
+        }
+        let daemon = try DaemonProcess(service)
+        let started = try await eventually(within: 60) { postgres.rows("SELECT id FROM jobs").count >= 2 }
+        #expect(started, "\(daemon.log.suffix(3000))")
+        try TestPostgres.restartServer()
+        let recordedAfterRestart = postgres.rows("SELECT id FROM jobs").count
+        #expect(recordedAfterRestart < ids.count, "the restart came after all the work")
+
+        let done = try await eventually(within: 120) {
+            postgres.rows("SELECT id FROM jobs").count >= ids.count
+                && postgres.rows("SELECT id FROM notifications WHERE state = 'sent'").count >= ids.count
+        }
+        #expect(done, "\(daemon.log.suffix(4000))")
+        let processed = try service.oracle.waitForMessages(service.processed, count: ids.count, within: 30)
+        #expect(try await daemon.stop(within: 20) == 0, "\(daemon.log.suffix(3000))")
+        #expect(Set(processed.compactMap(\.key)) == Set(ids))
+        #expect(postgres.rows("SELECT request_id FROM jobs WHERE state = 'succeeded' ORDER BY request_id") == ids.sorted())
+        #expect(postgres.rows("SELECT count(*) FROM videos") == ["\(ids.count)"])
+        #expect(postgres.rows("SELECT count(*) FROM notifications WHERE state = 'sent'") == ["\(ids.count)"])
+        #expect(service.mails(kind: "ready").count == ids.count)
+    }
+
     /// (c) SMTP is down while jobs finish; once it is up every mail arrives, once. The
     /// catalog is PostgreSQL.
     @Test func mailWaitsOutAnSMTPOutage() async throws {

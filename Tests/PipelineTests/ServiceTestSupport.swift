@@ -220,6 +220,12 @@ struct TestPostgres {
         databaseURI = server + "/" + name
     }
 
+    /// Restarts the shared test server (`pg_ctl restart -m fast`): every open connection is
+    /// terminated, as in a real restart.
+    static func restartServer() throws {
+        try CommandLineTool.checked(KafkaOracle.root.appendingPathComponent("scripts/services/postgres").path, ["restart"])
+    }
+
     /// Rows of a query, one line each, columns separated by `|`.
     func rows(_ sql: String) -> [String] {
         ((try? CommandLineTool.run("psql", [databaseURI, "-Atqc", sql]))?.text ?? "").split(separator: "\n").map(String.init)

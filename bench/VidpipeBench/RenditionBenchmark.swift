@@ -60,8 +60,8 @@ enum RenditionBenchmark {
         }
         lines.append(String(format: "  peak RSS of our encode (first run in this process): %.0f MB (goal < 600 MB)", peakMegabytes))
         for result in warmUp {
-            lines.append(String(format: "  %@: %lld bytes, %.0f kb/s, PSNR-Y %.2f dB, verified %@", result.name as NSString, result.sizeBytes,
-                                Double(result.bitRate ?? 0) / 1000, result.psnr ?? .nan, result.verified ? "yes" : "NO \(result.problems)"))
+            lines.append(String(format: "  %@: %lld bytes, %.0f kb/s, PSNR %.2f dB, SSIM %.4f, verified %@", result.name as NSString, result.sizeBytes,
+                                Double(result.bitRate ?? 0) / 1000, result.psnr ?? .nan, result.ssim ?? .nan, result.verified ? "yes" : "NO \(result.problems)"))
         }
         lines.append("  ffmpeg " + ffmpegArguments.joined(separator: " "))
         return lines.joined(separator: "\n")

@@ -241,17 +241,27 @@ public actor SQLiteCatalog: Catalog {
         }
     }
 
-    public func pendingNotifications(dueBy date: Date, limit: Int) async throws -> [NotificationRecord] {
+    public func claimNotifications(dueBy date: Date, limit: Int, leaseUntil: Date) async throws -> [NotificationRecord] {
         try await exclusively { connection in
-            try await run(
-                connection,
-                """
-                SELECT * FROM notifications
-                WHERE state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
-                ORDER BY created_at, id LIMIT ?
-                """,
-                [.init(date), .init(limit)]
-            ).map(Self.notificationRecord)
+            var claimed: [NotificationRecord] = []
+            // The write lock makes the read and the lease one step for every process.
+            try await transaction(connection) {
+                claimed = try await run(
+                    connection,
+                    """
+                    SELECT * FROM notifications
+                    WHERE state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+                    ORDER BY created_at, id LIMIT ?
+                    """,
+                    [.init(date), .init(limit)]
+                ).map(Self.notificationRecord)
+                for index in claimed.indices {
+                    try await run(connection, "UPDATE notifications SET next_attempt_at = ? WHERE id = ?",
+                                  [.init(leaseUntil), .init(claimed[index].id)])
+                    claimed[index].nextAttemptAt = leaseUntil
+                }
+            }
+            return claimed
         }
     }
 

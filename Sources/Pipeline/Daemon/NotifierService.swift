@@ -7,10 +7,12 @@ import ServiceLifecycle
 /// The daemon's only mail sender: delivers the catalog's pending notifications (the
 /// transactional outbox written by each job's gold commit) and marks them sent.
 ///
-/// A failed delivery stays pending and is tried again after an exponential backoff
-/// (`initialBackoff`, doubling per failed attempt, at most `maximumBackoff`), so mail
-/// waits out an SMTP outage and goes out once it is back. Message-IDs are stable per
-/// request and kind, so a transport that can tell (the outbox) never delivers twice.
+/// Each pass claims the notifications it sends (a lease in the catalog), so daemons that
+/// share a catalog never send the same mail. A failed delivery stays pending and is tried
+/// again after an exponential backoff (`initialBackoff`, doubling per failed attempt, at
+/// most `maximumBackoff`), so mail waits out an SMTP outage and goes out once it is back.
+/// Message-IDs are stable per request and kind, so a transport that can tell (the outbox)
+/// never delivers twice.
 /// On graceful shutdown it makes one last pass, then returns.
 public struct NotifierService: Service {
     /// How often and how much the notifier sends.
@@ -23,6 +25,10 @@ public struct NotifierService: Service {
         public var initialBackoff: Duration = .seconds(5)
         /// Longest wait between attempts. Default 5 min.
         public var maximumBackoff: Duration = .seconds(300)
+        /// How long a claimed notification stays hidden from other notifiers: longer than
+        /// a batch takes to send. If this notifier stops first, another sends it after.
+        /// Default 2 min.
+        public var claimLease: Duration = .seconds(120)
 
         /// The defaults above.
         public init() {}
@@ -57,20 +63,20 @@ public struct NotifierService: Service {
     @discardableResult
     public func drain() async -> Int {
         var delivered = 0
-        var failed = Set<String>()
         while !Task.isCancelled {
-            let due: [NotificationRecord]
+            let claimed: [NotificationRecord]
             do {
-                due = try await catalog.pendingNotifications(dueBy: Date(), limit: options.batchSize)
+                let now = Date()
+                claimed = try await catalog.claimNotifications(
+                    dueBy: now, limit: options.batchSize, leaseUntil: now.addingTimeInterval(options.claimLease.seconds))
             } catch {
-                logger.warning("cannot read pending notifications", metadata: [LogKeys.error: "\(error)"])
+                logger.warning("cannot claim pending notifications", metadata: [LogKeys.error: "\(error)"])
                 return delivered
             }
-            // A row whose mark failed comes back at once: leave it for the next pass.
-            let fresh = due.filter { !failed.contains($0.id) }
-            guard !fresh.isEmpty else { return delivered }
-            for notification in fresh {
-                if await send(notification) { delivered += 1 } else { failed.insert(notification.id) }
+            // Claimed rows stay hidden until marked or leased out, so this loop ends.
+            guard !claimed.isEmpty else { return delivered }
+            for notification in claimed where await send(notification) {
+                delivered += 1
             }
         }
         return delivered
@@ -108,7 +114,7 @@ public struct NotifierService: Service {
             logger.info("mail delivered", metadata: ["kind": "\(notification.kind)"])
             return true
         } catch {
-            // Delivered but not marked: the next pass offers it again, and the stable
+            // Delivered but not marked: offered again when the lease ends, and the stable
             // Message-ID lets the transport recognise it.
             logger.warning("mail delivered but not marked sent", metadata: [LogKeys.error: "\(error)"])
             return false
