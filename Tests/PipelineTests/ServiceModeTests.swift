@@ -237,7 +237,8 @@ struct ServiceModeWithPostgresTests {
 
         let done = try await eventually(within: 120) {
             postgres.rows("SELECT id FROM jobs").count >= ids.count
-                && postgres.rows("SELECT id FROM notifications WHERE state = 'sent'").count >= ids.count
+                && postgres.rows("SELECT id FROM notifications WHERE kind = 'ready' AND state = 'sent'").count >= ids.count
+                && postgres.rows("SELECT id FROM notifications WHERE state != 'sent'").isEmpty
         }
         #expect(done, "\(daemon.log.suffix(4000))")
         let processed = try service.oracle.waitForMessages(service.processed, count: ids.count, within: 30)
@@ -245,7 +246,8 @@ struct ServiceModeWithPostgresTests {
         #expect(Set(processed.compactMap(\.key)) == Set(ids))
         #expect(postgres.rows("SELECT request_id FROM jobs WHERE state = 'succeeded' ORDER BY request_id") == ids.sorted())
         #expect(postgres.rows("SELECT count(*) FROM videos") == ["\(ids.count)"])
-        #expect(postgres.rows("SELECT count(*) FROM notifications WHERE state = 'sent'") == ["\(ids.count)"])
+        #expect(postgres.rows("SELECT count(*) FROM notifications WHERE kind = 'ready' AND state = 'sent'") == ["\(ids.count)"])
+        #expect(postgres.rows("SELECT id FROM notifications WHERE state != 'sent'").isEmpty)
         #expect(service.mails(kind: "ready").count == ids.count)
     }
 
