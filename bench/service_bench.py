@@ -124,8 +124,12 @@ def main():
         service_seconds = time.time() - begin
     finally:
         daemon.stop()
-    gold = psql(pg, "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) FROM task_runs WHERE task = 'gold.catalog'")
-    print(f"gold.catalog transaction on PostgreSQL: p50 {float(gold):.2f} ms (goal < 5 ms)")
+    def gold_p50(request_pattern):
+        return float(psql(pg, "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY r.duration_ms) FROM task_runs r "
+                              f"JOIN jobs j ON j.id = r.job_id WHERE r.task = 'gold.catalog' AND j.request_id LIKE '{request_pattern}'"))
+    # The transaction alone (idle daemon), and while every job slot is busy (CPU shared with decodes).
+    print(f"gold.catalog transaction on PostgreSQL: p50 {gold_p50('latency-%'):.2f} ms on the idle daemon (goal < 5 ms), "
+          f"{gold_p50('bulk-%'):.2f} ms under full load")
 
     # The same files through `vidpipe process` (embedded SQLite, outbox), a fresh lake.
     cli_env = {k: v for k, v in env.items() if not k.startswith(("KAFKA_", "PG_"))}

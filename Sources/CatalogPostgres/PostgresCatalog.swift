@@ -192,8 +192,16 @@ public final class PostgresCatalog: Catalog {
 
     public func recordTaskRuns(_ runs: [TaskRunRecord]) async throws {
         guard !runs.isEmpty else { return }
-        try await transaction { connection in
-            try await self.insertTaskRuns(runs, connection, upsert: true)
+        // One upserting statement, atomic on its own: no BEGIN/COMMIT round trips.
+        try checkOpen()
+        do {
+            try await client.withConnection { connection in
+                try await self.insertTaskRuns(runs, connection, upsert: true)
+            }
+        } catch let error as CatalogError {
+            throw error
+        } catch {
+            throw CatalogError(postgres: error, sql: "INSERT INTO task_runs")
         }
     }
 

@@ -15,7 +15,9 @@ public struct VidpipeConfiguration: Sendable, Equatable {
     public var allowedRoots: [String]
     /// Largest accepted input. Default 100 GiB. `VIDPIPE_MAX_FILE_BYTES`.
     public var maxFileBytes: Int64
-    /// Jobs processed at once. Default: the number of cores. `VIDPIPE_JOB_CONCURRENCY`.
+    /// Jobs processed at once. Default: twice the number of cores, so one job's waits
+    /// (catalog, broker, files) overlap another's CPU work; ``cpuConcurrency`` still bounds
+    /// the heavy tasks. `VIDPIPE_JOB_CONCURRENCY`.
     public var jobConcurrency: Int
     /// CPU-heavy tasks (probe, checksum, decode) at once across all jobs. Default: cores.
     /// `VIDPIPE_CPU_CONCURRENCY`.
@@ -78,7 +80,7 @@ public struct VidpipeConfiguration: Sendable, Equatable {
             datalake: datalake,
             allowedRoots: [datalake + "/incoming"],
             maxFileBytes: 100 * 1024 * 1024 * 1024,
-            jobConcurrency: cores,
+            jobConcurrency: 2 * cores,
             cpuConcurrency: cores,
             taskAttempts: 3,
             taskTimeoutSeconds: 1800,
