@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import Synchronization
 import Testing
 
 /// `vidpipe run` working the inbox: good requests, unusable request files, confinement, and SIGTERM.
@@ -68,6 +69,24 @@ import Testing
 
         let status = try await daemon.stop(within: 10)
         #expect(status == 0)
+    }
+
+    /// Daemons started together on a fresh lake open one new SQLite catalog at once; the
+    /// switch to WAL must wait for the other process, not fail with "database is locked".
+    @Test func processesOpeningAFreshCatalogTogetherAllStart() throws {
+        for _ in 0..<5 {
+            let lake = try TestLake()
+            defer { lake.remove() }
+            let results = Mutex([Int32](repeating: -1, count: 4))
+            DispatchQueue.concurrentPerform(iterations: 4) { index in
+                let status = (try? lake.vidpipe(["migrate"]))?.status ?? -2
+                results.withLock { $0[index] = status }
+            }
+            #expect(results.withLock { $0 } == [0, 0, 0, 0])
+            // Each migration applied once, none missing.
+            let versions = try lake.query("SELECT version FROM schema_migrations ORDER BY version").compactMap { $0["version"]?.number }
+            #expect(!versions.isEmpty && versions == (1...versions.count).map(Double.init))
+        }
     }
 
     @Test func daemonStopsOnSigintWhenIdle() async throws {

@@ -40,7 +40,7 @@ public actor SQLiteCatalog: Catalog {
             // busy_timeout first: it replaces sqlite-nio's handler, which retries forever.
             let milliseconds = busyTimeout.components.seconds * 1_000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
             _ = try await connection.query("PRAGMA busy_timeout = \(milliseconds)")
-            let mode = try await connection.query("PRAGMA journal_mode = WAL")
+            let mode = try await Self.switchToWAL(connection)
             guard inMemory || mode.first?.column("journal_mode")?.string == "wal" else {
                 throw CatalogError(.openFailed, "\(path) did not switch to WAL journal mode")
             }
@@ -52,6 +52,21 @@ public actor SQLiteCatalog: Catalog {
             throw error as? CatalogError ?? CatalogError(.openFailed, "cannot configure \(path): \(error)")
         }
         self.connection = connection
+    }
+
+    /// Switching a new file to WAL needs a lock that SQLite does not wait for (the busy
+    /// timeout does not apply), so two processes opening a fresh catalog together can see
+    /// "database is locked" here: try again a few times.
+    private static func switchToWAL(_ connection: SQLiteConnection) async throws -> [SQLiteRow] {
+        var attempt = 1
+        while true {
+            do {
+                return try await connection.query("PRAGMA journal_mode = WAL")
+            } catch let error as SQLiteError where error.reason == .busy && attempt < 20 {
+                try await Task.sleep(for: .milliseconds(50 * attempt))
+                attempt += 1
+            }
+        }
     }
 
     /// Applies pending migrations. Another process migrating the same file holds the write
