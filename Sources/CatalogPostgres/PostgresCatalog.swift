@@ -20,6 +20,7 @@ public final class PostgresCatalog: Catalog {
     /// in the `ServiceGroup`, so it is shut down after them.
     public let client: PostgresClient
     private let logger: Logger
+    private let callDeadline: Duration
     private let lifecycle = Mutex(Lifecycle())
 
     private struct Lifecycle {
@@ -37,19 +38,22 @@ public final class PostgresCatalog: Catalog {
     ///
     /// - Parameter logger: receives the pool's background messages and each query's debug
     ///   messages (SQL and bound values are logged only at trace level by PostgresNIO).
-    public init(configuration: PostgresClient.Configuration, logger: Logger) {
+    ///   - callDeadline: how long one call (a query, or a whole transaction) may go
+    ///     unanswered before it is abandoned with a retryable ``CatalogError/Code/unavailable``.
+    public init(configuration: PostgresClient.Configuration, logger: Logger, callDeadline: Duration = .seconds(30)) {
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.logger = logger
+        self.callDeadline = callDeadline
     }
 
     /// A catalog whose pool someone else runs, from parsed `PG_CONN_URI` settings.
-    public convenience init(settings: PostgresConnectionSettings, logger: Logger) {
-        self.init(configuration: settings.clientConfiguration(), logger: logger)
+    public convenience init(settings: PostgresConnectionSettings, logger: Logger, callDeadline: Duration = .seconds(30)) {
+        self.init(configuration: settings.clientConfiguration(), logger: logger, callDeadline: callDeadline)
     }
 
     /// A catalog that runs its own pool in a task until ``close()``: for CLI commands and tests.
-    public static func running(settings: PostgresConnectionSettings, logger: Logger) -> PostgresCatalog {
-        let catalog = PostgresCatalog(settings: settings, logger: logger)
+    public static func running(settings: PostgresConnectionSettings, logger: Logger, callDeadline: Duration = .seconds(30)) -> PostgresCatalog {
+        let catalog = PostgresCatalog(settings: settings, logger: logger, callDeadline: callDeadline)
         let client = catalog.client
         catalog.lifecycle.withLock { $0.ownRun = Task { await client.run() } }
         return catalog
@@ -423,10 +427,12 @@ public final class PostgresCatalog: Catalog {
     @discardableResult
     private func query(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
         try checkOpen()
-        do {
-            return try await collect(client.query(query, logger: logger))
-        } catch {
-            throw CatalogError(postgres: error, sql: query.sql)
+        return try await withinDeadline(query.sql) {
+            do {
+                return try await self.collect(self.client.query(query, logger: self.logger))
+            } catch {
+                throw CatalogError(postgres: error, sql: query.sql)
+            }
         }
     }
 
@@ -434,8 +440,14 @@ public final class PostgresCatalog: Catalog {
     ///
     /// A failed COMMIT leaves the outcome unknown; a retry is safe because a batch is
     /// idempotent on its job id.
-    private func transaction(_ body: (PostgresConnection) async throws -> Void) async throws {
+    private func transaction(_ body: @escaping @Sendable (PostgresConnection) async throws -> Void) async throws {
         try checkOpen()
+        try await withinDeadline("a transaction") {
+            try await self.transactionOnce(body)
+        }
+    }
+
+    private func transactionOnce(_ body: @Sendable (PostgresConnection) async throws -> Void) async throws {
         do {
             try await client.withConnection { connection in
                 try await self.run(connection, "BEGIN")
@@ -450,6 +462,36 @@ public final class PostgresCatalog: Catalog {
             }
         } catch {
             throw CatalogError(postgres: error, sql: "BEGIN")
+        }
+    }
+
+    /// Runs `body`, but answers with a retryable `.unavailable` once ``callDeadline`` passes
+    /// without a result. A server restart at the wrong moment can leave a PostgresNIO call
+    /// that never completes; the caller (a retrying job) must not wait on it forever. The
+    /// abandoned call is cancelled and left to finish or fail on its own.
+    private func withinDeadline<Result: Sendable>(
+        _ what: String, _ body: @escaping @Sendable () async throws -> Result
+    ) async throws -> Result {
+        let deadline = callDeadline
+        let race = DeadlineRace<Result>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                race.pending.withLock { $0 = continuation }
+                let timer = Task {
+                    try? await Task.sleep(for: deadline)
+                    guard !Task.isCancelled else { return }
+                    race.finish(.failure(CatalogError(
+                        .unavailable, "PostgreSQL did not answer within \(deadline) (\(what.prefix(60)))", isRetryable: true)))
+                }
+                race.work.withLock { slot in
+                    slot = Task {
+                        do { race.finish(.success(try await body())) } catch { race.finish(.failure(error)) }
+                        timer.cancel()
+                    }
+                }
+            }
+        } onCancel: {
+            race.work.withLock { $0?.cancel() }
         }
     }
 
@@ -468,5 +510,18 @@ public final class PostgresCatalog: Catalog {
             collected.append(row.makeRandomAccess())
         }
         return collected
+    }
+}
+
+/// A call racing its deadline: whichever finishes first resumes the caller, once; a late
+/// loser is ignored, and a call that loses to the deadline is cancelled.
+private final class DeadlineRace<Result: Sendable>: Sendable {
+    let pending = Mutex<CheckedContinuation<Result, any Error>?>(nil)
+    let work = Mutex<Task<Void, Never>?>(nil)
+
+    func finish(_ outcome: Swift.Result<Result, any Error>) {
+        guard let continuation = pending.withLock({ $0.take() }) else { return }
+        if case .failure = outcome { work.withLock { $0?.cancel() } }
+        continuation.resume(with: outcome)
     }
 }

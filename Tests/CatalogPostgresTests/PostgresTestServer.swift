@@ -58,8 +58,8 @@ struct TestDatabase {
     }
 
     /// A catalog on this database running its own pool, migrated unless told otherwise.
-    func catalog(migrated: Bool = true) async throws -> PostgresCatalog {
-        let catalog = PostgresCatalog.running(settings: settings, logger: PostgresTestServer.quietLogger)
+    func catalog(migrated: Bool = true, callDeadline: Duration = .seconds(30)) async throws -> PostgresCatalog {
+        let catalog = PostgresCatalog.running(settings: settings, logger: PostgresTestServer.quietLogger, callDeadline: callDeadline)
         if migrated { try await catalog.migrate() }
         return catalog
     }
