@@ -197,15 +197,8 @@ public final class PostgresCatalog: Catalog {
     public func recordTaskRuns(_ runs: [TaskRunRecord]) async throws {
         guard !runs.isEmpty else { return }
         // One upserting statement, atomic on its own: no BEGIN/COMMIT round trips.
-        try checkOpen()
-        do {
-            try await client.withConnection { connection in
-                try await self.insertTaskRuns(runs, connection, upsert: true)
-            }
-        } catch let error as CatalogError {
-            throw error
-        } catch {
-            throw CatalogError(postgres: error, sql: "INSERT INTO task_runs")
+        try await withConnection("INSERT INTO task_runs") { connection in
+            try await self.insertTaskRuns(runs, connection, upsert: true)
         }
     }
 
@@ -441,27 +434,29 @@ public final class PostgresCatalog: Catalog {
     /// A failed COMMIT leaves the outcome unknown; a retry is safe because a batch is
     /// idempotent on its job id.
     private func transaction(_ body: @escaping @Sendable (PostgresConnection) async throws -> Void) async throws {
-        try checkOpen()
-        try await withinDeadline("a transaction") {
-            try await self.transactionOnce(body)
+        try await withConnection("BEGIN") { connection in
+            try await self.run(connection, "BEGIN")
+            do {
+                try await body(connection)
+                try await self.run(connection, "COMMIT")
+            } catch {
+                // A dead connection cannot roll back; the server discards its transaction.
+                _ = try? await connection.query("ROLLBACK", logger: self.logger)
+                throw error
+            }
         }
     }
 
-    private func transactionOnce(_ body: @Sendable (PostgresConnection) async throws -> Void) async throws {
-        do {
-            try await client.withConnection { connection in
-                try await self.run(connection, "BEGIN")
-                do {
-                    try await body(connection)
-                    try await self.run(connection, "COMMIT")
-                } catch {
-                    // A dead connection cannot roll back; the server discards its transaction.
-                    _ = try? await connection.query("ROLLBACK", logger: self.logger)
-                    throw error
-                }
+    /// Runs `body` on one leased connection, within ``callDeadline``; errors become
+    /// ``CatalogError``s (`sql` names the work in their message).
+    private func withConnection(_ sql: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> Void) async throws {
+        try checkOpen()
+        try await withinDeadline(sql) {
+            do {
+                try await self.client.withConnection(body)
+            } catch {
+                throw CatalogError(postgres: error, sql: sql)
             }
-        } catch {
-            throw CatalogError(postgres: error, sql: "BEGIN")
         }
     }
 

@@ -270,11 +270,11 @@ public actor SQLiteCatalog: Catalog {
                     """,
                     [.init(date), .init(limit)]
                 ).map(Self.notificationRecord)
-                for index in claimed.indices {
-                    try await run(connection, "UPDATE notifications SET next_attempt_at = ? WHERE id = ?",
-                                  [.init(leaseUntil), .init(claimed[index].id)])
-                    claimed[index].nextAttemptAt = leaseUntil
-                }
+                guard !claimed.isEmpty else { return }
+                let placeholders = Array(repeating: "?", count: claimed.count).joined(separator: ", ")
+                try await run(connection, "UPDATE notifications SET next_attempt_at = ? WHERE id IN (\(placeholders))",
+                              [.init(leaseUntil)] + claimed.map { .init($0.id) })
+                for index in claimed.indices { claimed[index].nextAttemptAt = leaseUntil }
             }
             return claimed
         }
