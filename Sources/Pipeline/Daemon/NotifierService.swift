@@ -112,21 +112,21 @@ public struct NotifierService: Service {
         // Delivered: record it, retrying briefly (a restarting database is back within
         // seconds). Left unmarked, it is offered again when its lease ends, and the stable
         // Message-ID lets the transport recognise it.
-        var pause = Duration.milliseconds(250)
-        for attempt in 1...5 {
+        var pause = Backoff(initial: .milliseconds(250), maximum: .seconds(2))
+        var attemptsLeft = 5
+        while true {
             do {
                 try await catalog.markNotificationSent(id: notification.id, at: Date(), path: delivery.destination)
                 logger.info("mail delivered", metadata: ["kind": "\(notification.kind)"])
                 return true
             } catch {
-                guard attempt < 5, (try? await Task.sleep(for: pause)) != nil else {
+                attemptsLeft -= 1
+                guard attemptsLeft > 0, (try? await Task.sleep(for: pause.next())) != nil else {
                     logger.warning("mail delivered but not marked sent", metadata: [LogKeys.error: "\(error)"])
                     return false
                 }
-                pause *= 2
             }
         }
-        return false
     }
 
     /// Seconds to wait after `attempts` earlier failures plus this one.
