@@ -18,7 +18,8 @@ import CRdKafka
 /// ```
 ///
 /// Backpressure: at most `maxInFlight` messages are handed out and not yet committed; at
-/// that bound every assigned partition is paused, and resumed once one is committed.
+/// that bound every assigned partition is paused, and resumed once half of them are
+/// committed (so a resume, which re-fetches what the pause dropped, buys several messages).
 public final class KafkaConsumer: Sendable {
     /// The messages, in partition order. Ends when the consumer is closed; throws on a
     /// fatal client error.
@@ -239,19 +240,41 @@ public final class KafkaConsumer: Sendable {
         return Array(held.dropFirst(count))
     }
 
-    /// Pauses every assigned partition at the bound and resumes them below it.
+    /// Pauses every assigned partition at the bound and resumes them at half of it.
     private func applyBackpressure(held: Int) {
         let (change, assignment): (Bool?, Set<KafkaTopicPartition>) = state.shared.withLock { shared in
-            let full = shared.inFlight + held >= state.maxInFlight
-            guard full != shared.paused else { return (nil, []) }
-            shared.paused = full
-            return (full, shared.assignment)
+            let unfinished = shared.inFlight + held
+            let change = shared.paused ? unfinished <= state.maxInFlight / 2 : unfinished >= state.maxInFlight
+            guard change else { return (nil, []) }
+            shared.paused.toggle()
+            return (shared.paused, shared.assignment)
         }
         guard let pause = change, !assignment.isEmpty else { return }
         let list = RDKafkaTopicPartitionList(assignment)
         let err = pause ? rd_kafka_pause_partitions(handle.pointer, list.pointer) : rd_kafka_resume_partitions(handle.pointer, list.pointer)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             handle.context.log(level: 3, facility: "PAUSE", "\(KafkaError(.client, pause ? "pause" : "resume", rdKafka: err))")
+        } else if !pause {
+            restartFetching(list)
+        }
+    }
+
+    /// Seeks resumed partitions to where polling left off.
+    ///
+    /// librdkafka does not wake the partition's broker thread on resume: the next fetch
+    /// waits for the thread's idle timeout, up to a second, with every job slot empty. A
+    /// seek does wake it. The position is the offset after the last message polled, so no
+    /// message is skipped or delivered twice, and nothing was polled since the pause.
+    private func restartFetching(_ list: RDKafkaTopicPartitionList) {
+        guard rd_kafka_position(handle.pointer, list.pointer) == RD_KAFKA_RESP_ERR_NO_ERROR else { return }
+        let positioned = list.entries.filter { $0.error == RD_KAFKA_RESP_ERR_NO_ERROR && $0.offset >= 0 }
+        guard !positioned.isEmpty else { return }
+        let seek = RDKafkaTopicPartitionList(
+            positioned.map(\.partition), offsets: Dictionary(uniqueKeysWithValues: positioned.map { ($0.partition, $0.offset) }))
+        // Timeout 0: asynchronous; the seek's version barrier still drops anything fetched before it.
+        if let error = rd_kafka_seek_partitions(handle.pointer, seek.pointer, 0) {
+            handle.context.log(level: 4, facility: "SEEK", String(cString: rd_kafka_error_string(error)))
+            rd_kafka_error_destroy(error)
         }
     }
 
