@@ -28,6 +28,8 @@ public struct IngestError: Error, Sendable, CustomStringConvertible, RetryableEr
         public static let ioError = Code(rawValue: "io_error")
         public static let policyRejected = Code(rawValue: "policy_rejected")
         public static let internalError = Code(rawValue: "internal_error")
+        /// Not an ingest failure: the job was cut short (shutdown) and runs again later.
+        public static let interrupted = Code(rawValue: "interrupted")
     }
 
     public var code: Code

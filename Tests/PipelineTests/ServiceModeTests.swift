@@ -138,6 +138,34 @@ struct ServiceModeTests {
         #expect(service.mails(kind: "ready").count == ids.count)
     }
 
+    /// (g) with a job longer than the shutdown deadline: the job is cut short, exit is still
+    /// 0, and the interrupted job is neither recorded nor mailed as a failure; the next
+    /// start redoes it once.
+    @Test func jobCutShortByTheShutdownDeadlineIsRedoneNotFailed() async throws {
+        let service = try ServiceLake(environment: ["VIDPIPE_SHUTDOWN_GRACE_SECONDS": "1"])
+        defer { service.remove() }
+        // Four renditions of 1080p for 20 s: many seconds of work, far past the deadline.
+        let path = try service.clip("long.mp4", size: "1920x1080", seconds: 20)
+        try service.oracle.produce(service.requests, key: "long", value: ServiceLake.request(id: "long", path: path))
+        let daemon = try DaemonProcess(service)
+        #expect(try await eventually(within: 30) { daemon.count("job started") >= 1 })
+        try await Task.sleep(for: .seconds(1))
+        #expect(try await daemon.stop(within: 30) == 0, "\(daemon.log.suffix(4000))")
+        #expect(daemon.count("job interrupted by the shutdown") == 1, "\(daemon.log.suffix(4000))")
+        #expect(daemon.count("job finished") == 0)
+        #expect(service.rows("SELECT id FROM jobs").isEmpty)
+        #expect(service.rows("SELECT id FROM notifications").isEmpty)
+        #expect(service.mails(kind: "ready").isEmpty && service.mails(kind: "rejected").isEmpty)
+
+        let again = try DaemonProcess(service, name: "again", environment: ["VIDPIPE_SHUTDOWN_GRACE_SECONDS": "120"])
+        #expect(try await eventually(within: 180) { service.rows("SELECT id FROM jobs").count == 1 })
+        #expect(try await again.stop(within: 30) == 0, "\(again.log.suffix(4000))")
+        let jobs = service.rows("SELECT state FROM jobs WHERE request_id = 'long'")
+        #expect(jobs.count == 1 && jobs.first?["state"] == .string("succeeded"), "\(jobs)")
+        #expect(service.mails(kind: "ready").count == 1)
+        #expect(try service.oracle.waitForMessages(service.processed, count: 1, within: 10).count == 1)
+    }
+
     /// (f) Two daemons in one group on a 4-partition topic: both work, nothing is done twice.
     @Test func twoDaemonsSplitTheWork() async throws {
         let service = try ServiceLake(partitions: 4)

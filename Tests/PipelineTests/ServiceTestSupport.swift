@@ -108,10 +108,10 @@ struct ServiceLake {
     }
 
     /// A distinct tiny clip (320x240, 1 s): the title makes its bytes, and so its hash, unique.
-    func clip(_ name: String) throws -> String {
+    func clip(_ name: String, size: String = "320x240", seconds: Int = 1) throws -> String {
         let path = lake.incoming + "/" + name
-        try CommandLineTool.checked("ffmpeg", ["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=1",
-                                               "-f", "lavfi", "-i", "sine=f=440:d=1", "-c:v", "libx264", "-preset", "ultrafast",
+        try CommandLineTool.checked("ffmpeg", ["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=\(size):r=25:d=\(seconds)",
+                                               "-f", "lavfi", "-i", "sine=f=440:d=\(seconds)", "-c:v", "libx264", "-preset", "ultrafast",
                                                "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "-metadata", "title=\(name)", path])
         return path
     }

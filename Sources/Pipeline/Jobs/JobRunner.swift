@@ -90,7 +90,10 @@ public struct JobRunner: Sendable {
         var committed = run.values[JobArtifacts.committed]
         var goldError = run.failures.first { $0.task.hasPrefix("gold.") }?.error
 
-        if result == nil {
+        // Cut short from outside (the shutdown deadline): that is no result to record. Left
+        // unrecorded, like a crash, the request is offered again and redone on the next start.
+        let interrupted = result == nil && run.wasCancelled && Task.isCancelled
+        if result == nil, !interrupted {
             // Bronze or silver stopped the job: record the reason through gold alone.
             do {
                 let stopped = try await JobResult.stopped(ticket: ticket, by: run, context: context)
@@ -115,11 +118,17 @@ public struct JobRunner: Sendable {
                 logger.warning("could not record the gold task runs", metadata: [LogKeys.error: "\(error)"])
             }
         }
-        let outcome = JobOutcome(result: result, committed: committed != nil, goldError: goldError, ticket: ticket, run: run)
+        var outcome = JobOutcome(result: result, committed: committed != nil, goldError: goldError, ticket: ticket, run: run)
+        if interrupted {
+            outcome.errorCode = IngestError.Code.interrupted.rawValue
+            outcome.message = "not recorded: the job was interrupted (shutdown) before it finished; it runs again on the next start"
+        }
         ticket.log.write("job.finished", durationMilliseconds: (ContinuousClock.now - started).milliseconds,
                          errorCode: outcome.errorCode, error: outcome.message,
                          detail: ["state": outcome.state.rawValue, "verdict": outcome.verdict ?? "", "recorded": "\(outcome.recorded)"])
-        if outcome.recorded {
+        if interrupted {
+            logger.notice("job interrupted by the shutdown; not recorded, it runs again on the next start")
+        } else if outcome.recorded {
             logger.info("job finished", metadata: [LogKeys.state: "\(outcome.state.rawValue)", LogKeys.verdict: "\(outcome.verdict ?? "-")"])
         } else {
             logger.error("job could not be recorded", metadata: [LogKeys.error: "\(outcome.message ?? "")"])
