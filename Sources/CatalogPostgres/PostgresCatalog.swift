@@ -440,8 +440,9 @@ public final class PostgresCatalog: Catalog {
                 try await body(connection)
                 try await self.run(connection, "COMMIT")
             } catch {
-                // A dead connection cannot roll back; the server discards its transaction.
-                _ = try? await connection.query("ROLLBACK", logger: self.logger)
+                // A closed connection cannot roll back (PostgresNIO would never answer the
+                // ROLLBACK); the server discards the transaction anyway.
+                if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: self.logger) }
                 throw error
             }
         }
@@ -461,9 +462,10 @@ public final class PostgresCatalog: Catalog {
     }
 
     /// Runs `body`, but answers with a retryable `.unavailable` once ``callDeadline`` passes
-    /// without a result. A server restart at the wrong moment can leave a PostgresNIO call
-    /// that never completes; the caller (a retrying job) must not wait on it forever. The
-    /// abandoned call is cancelled and left to finish or fail on its own.
+    /// without a result. PostgresNIO (1.33) never answers a query written to a connection
+    /// that has just closed, e.g. when the pool hands one out before it noticed a server
+    /// restart; the caller (a retrying job) must not wait on it forever. The abandoned call
+    /// is cancelled and left to finish or fail on its own.
     private func withinDeadline<Result: Sendable>(
         _ what: String, _ body: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
@@ -492,6 +494,11 @@ public final class PostgresCatalog: Catalog {
 
     @discardableResult
     private func run(_ connection: PostgresConnection, _ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
+        // PostgresNIO drops a query written to a closed connection without ever answering
+        // it: e.g. the next statement after a server restart's "terminating connection".
+        guard !connection.isClosed else {
+            throw CatalogError(.unavailable, "the connection to PostgreSQL closed (\(query.sql.prefix(60)))", isRetryable: true)
+        }
         do {
             return try await collect(connection.query(query, logger: logger))
         } catch {
