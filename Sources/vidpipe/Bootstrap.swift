@@ -55,6 +55,9 @@ struct Bootstrap {
         FFmpegLibraries.setLogLevel(.quiet)
     }
 
+    /// How long one PostgreSQL call may go unanswered (`VIDPIPE_PG_CALL_DEADLINE_SECONDS`).
+    var postgresCallDeadline: Duration { .milliseconds(Int(configuration.postgresCallDeadlineSeconds * 1000)) }
+
     /// Which catalog this process uses, for logs (the settings' description has no password).
     var catalogDescription: String { postgres.map { "\($0)" } ?? configuration.layout.catalog }
 
@@ -63,7 +66,7 @@ struct Bootstrap {
     func openCatalog() async throws -> any Catalog {
         do {
             let catalog: any Catalog = if let postgres {
-                PostgresCatalog.running(settings: postgres, logger: logger)
+                PostgresCatalog.running(settings: postgres, logger: logger, callDeadline: postgresCallDeadline)
             } else {
                 try await SQLiteCatalog(path: configuration.layout.catalog)
             }

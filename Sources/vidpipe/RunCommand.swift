@@ -24,7 +24,7 @@ struct RunCommand: AsyncParsableCommand {
             // Migrated above through a short-lived pool; the daemon's pool is a service of
             // the group, first in line so it shuts down after everything that uses it.
             try? await catalog.close()
-            let daemonCatalog = PostgresCatalog(settings: postgres, logger: logger)
+            let daemonCatalog = PostgresCatalog(settings: postgres, logger: logger, callDeadline: bootstrap.postgresCallDeadline)
             services.append(.init(service: daemonCatalog.client))
             catalog = daemonCatalog
         }

@@ -19,9 +19,15 @@ import Testing
         #expect(try VidpipeConfiguration.load(environment: [:], workingDirectory: scratch.path) == compiled)
     }
 
+    @Test func postgresCallDeadlineIsRead() throws {
+        let configuration = try VidpipeConfiguration.from(values: ["VIDPIPE_PG_CALL_DEADLINE_SECONDS": "4.5"], workingDirectory: "/")
+        #expect(configuration.postgresCallDeadlineSeconds == 4.5)
+    }
+
     @Test(arguments: [
         ("VIDPIPE_JOB_CONCURRENCY", "abc"), ("VIDPIPE_MISSING_SIDECAR", "maybe"), ("VIDPIPE_TASK_ATTEMPTS", "0"),
         ("VIDPIPE_POLICY_MIN_RESOLUTION", "640by480"), ("VIDPIPE_INBOX_POLL_SECONDS", "-1"), ("VIDPIPE_LOG_LEVEL", "loud"),
+        ("VIDPIPE_PG_CALL_DEADLINE_SECONDS", "0"),
     ])
     func badValueNamesTheVariable(variable: String, value: String) throws {
         #expect { try VidpipeConfiguration.from(values: [variable: value], workingDirectory: "/") } throws: { error in

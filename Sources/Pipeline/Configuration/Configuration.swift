@@ -49,8 +49,11 @@ public struct VidpipeConfiguration: Sendable, Equatable {
     public var shutdownGraceSeconds: Double
     /// `trace`…`critical`. Default `info`. `VIDPIPE_LOG_LEVEL`.
     public var logLevel: String
-    /// PostgreSQL catalog (service mode, not yet available). `PG_CONN_URI`.
+    /// PostgreSQL catalog (service mode). `PG_CONN_URI`.
     public var postgresURI: String?
+    /// How long one PostgreSQL call (a query, or a job's whole gold transaction) may go
+    /// unanswered before it fails retryably. Default 30 s. `VIDPIPE_PG_CALL_DEADLINE_SECONDS`.
+    public var postgresCallDeadlineSeconds: Double
     /// SMTP delivery (service mode). `SMTP_SERVER`, `SMTP_PORT`, `SMTP_USER`, `SMTP_PASSWORD`.
     public var smtp: SMTPSettings
 
@@ -95,6 +98,7 @@ public struct VidpipeConfiguration: Sendable, Equatable {
             shutdownGraceSeconds: 30,
             logLevel: "info",
             postgresURI: nil,
+            postgresCallDeadlineSeconds: 30,
             smtp: SMTPSettings(server: nil, port: 587, user: nil, password: nil)
         )
     }
@@ -149,6 +153,7 @@ extension VidpipeConfiguration: CustomStringConvertible {
             "VIDPIPE_SHUTDOWN_GRACE_SECONDS=\(shutdownGraceSeconds)",
             "VIDPIPE_LOG_LEVEL=\(logLevel)",
             "PG_CONN_URI=\(postgresURI.map(Self.redactingPassword) ?? "")",
+            "VIDPIPE_PG_CALL_DEADLINE_SECONDS=\(postgresCallDeadlineSeconds)",
             "SMTP_SERVER=\(smtp.server ?? "")",
             "SMTP_PORT=\(smtp.port)",
             "SMTP_USER=\(smtp.user ?? "")",

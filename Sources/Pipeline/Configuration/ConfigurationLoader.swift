@@ -46,6 +46,7 @@ extension VidpipeConfiguration {
         config.emailSender = reader.string("EMAIL_SENDER") ?? config.emailSender
         config.inboxPollSeconds = try reader.seconds("VIDPIPE_INBOX_POLL_SECONDS") ?? config.inboxPollSeconds
         config.shutdownGraceSeconds = try reader.seconds("VIDPIPE_SHUTDOWN_GRACE_SECONDS") ?? config.shutdownGraceSeconds
+        config.postgresCallDeadlineSeconds = try reader.seconds("VIDPIPE_PG_CALL_DEADLINE_SECONDS") ?? config.postgresCallDeadlineSeconds
         if let level = reader.string("VIDPIPE_LOG_LEVEL") {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(level) else {
