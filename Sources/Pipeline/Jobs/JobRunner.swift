@@ -90,9 +90,10 @@ public struct JobRunner: Sendable {
         var committed = run.values[JobArtifacts.committed]
         var goldError = run.failures.first { $0.task.hasPrefix("gold.") }?.error
 
-        // Cut short from outside (the shutdown deadline): that is no result to record. Left
-        // unrecorded, like a crash, the request is offered again and redone on the next start.
-        let interrupted = result == nil && run.wasCancelled && Task.isCancelled
+        // Cut short from outside (the shutdown deadline) before gold committed: that is no
+        // result to record. Left unrecorded, like a crash, the request is offered again and
+        // redone on the next start.
+        let interrupted = committed == nil && Task.isCancelled
         if result == nil, !interrupted {
             // Bronze or silver stopped the job: record the reason through gold alone.
             do {
