@@ -422,7 +422,9 @@ public final class PostgresCatalog: Catalog {
         try checkOpen()
         return try await withinDeadline(query.sql) {
             do {
-                return try await self.collect(self.client.query(query, logger: self.logger))
+                // Leased here rather than by `client.query`, so that `run` can refuse a
+                // connection the pool has not yet seen close.
+                return try await self.client.withConnection { try await self.run($0, query) }
             } catch {
                 throw CatalogError(postgres: error, sql: query.sql)
             }
