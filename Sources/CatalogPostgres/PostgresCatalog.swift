@@ -21,6 +21,8 @@ public final class PostgresCatalog: Catalog {
     public let client: PostgresClient
     private let logger: Logger
     private let callDeadline: Duration
+    /// How long one call may go unanswered unless configured otherwise.
+    public static let defaultCallDeadline: Duration = .seconds(30)
     private let lifecycle = Mutex(Lifecycle())
 
     private struct Lifecycle {
@@ -40,19 +42,19 @@ public final class PostgresCatalog: Catalog {
     ///   messages (SQL and bound values are logged only at trace level by PostgresNIO).
     ///   - callDeadline: how long one call (a query, or a whole transaction) may go
     ///     unanswered before it is abandoned with a retryable ``CatalogError/Code/unavailable``.
-    public init(configuration: PostgresClient.Configuration, logger: Logger, callDeadline: Duration = .seconds(30)) {
+    public init(configuration: PostgresClient.Configuration, logger: Logger, callDeadline: Duration = defaultCallDeadline) {
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.logger = logger
         self.callDeadline = callDeadline
     }
 
     /// A catalog whose pool someone else runs, from parsed `PG_CONN_URI` settings.
-    public convenience init(settings: PostgresConnectionSettings, logger: Logger, callDeadline: Duration = .seconds(30)) {
+    public convenience init(settings: PostgresConnectionSettings, logger: Logger, callDeadline: Duration = defaultCallDeadline) {
         self.init(configuration: settings.clientConfiguration(), logger: logger, callDeadline: callDeadline)
     }
 
     /// A catalog that runs its own pool in a task until ``close()``: for CLI commands and tests.
-    public static func running(settings: PostgresConnectionSettings, logger: Logger, callDeadline: Duration = .seconds(30)) -> PostgresCatalog {
+    public static func running(settings: PostgresConnectionSettings, logger: Logger, callDeadline: Duration = defaultCallDeadline) -> PostgresCatalog {
         let catalog = PostgresCatalog(settings: settings, logger: logger, callDeadline: callDeadline)
         let client = catalog.client
         catalog.lifecycle.withLock { $0.ownRun = Task { await client.run() } }
@@ -419,16 +421,9 @@ public final class PostgresCatalog: Catalog {
     /// Runs one statement on a pooled connection and collects its rows.
     @discardableResult
     private func query(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
-        try checkOpen()
-        return try await withinDeadline(query.sql) {
-            do {
-                // Leased here rather than by `client.query`, so that `run` can refuse a
-                // connection the pool has not yet seen close.
-                return try await self.client.withConnection { try await self.run($0, query) }
-            } catch {
-                throw CatalogError(postgres: error, sql: query.sql)
-            }
-        }
+        // Leased here rather than by `client.query`, so that `run` can refuse a connection
+        // the pool has not yet seen close.
+        try await withConnection(query.sql) { try await self.run($0, query) }
     }
 
     /// Runs `body` between `BEGIN` and `COMMIT` on one leased connection, rolling back on any error.
@@ -452,11 +447,13 @@ public final class PostgresCatalog: Catalog {
 
     /// Runs `body` on one leased connection, within ``callDeadline``; errors become
     /// ``CatalogError``s (`sql` names the work in their message).
-    private func withConnection(_ sql: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> Void) async throws {
+    private func withConnection<Result: Sendable>(
+        _ sql: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
         try checkOpen()
-        try await withinDeadline(sql) {
+        return try await withinDeadline(sql) {
             do {
-                try await self.client.withConnection(body)
+                return try await self.client.withConnection(body)
             } catch {
                 throw CatalogError(postgres: error, sql: sql)
             }
