@@ -35,19 +35,30 @@ let package = Package(
         ),
         .target(name: "Notifications", dependencies: ["CCurl"]),
         .target(name: "Kafka", dependencies: ["CRdKafka"]),
+        // The job: bronze, silver and gold stages composed into one DAG, and its runner.
         .target(
-            name: "Pipeline",
+            name: "Ingest",
             dependencies: [
-                "Media", "Scheduler", "Catalog", "Notifications", "Kafka",
+                "Media", "Scheduler", "Catalog", "Notifications",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The long-running services around jobs: Kafka and inbox intake, notifier, watcher.
+        .target(
+            name: "Daemon",
+            dependencies: [
+                "Ingest", "Kafka", "Catalog", "Notifications",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The executable owns configuration: it alone reads the environment.
         .executableTarget(
             name: "vidpipe",
             dependencies: [
-                "Pipeline", "Kafka", "CatalogPostgres",
+                "Ingest", "Daemon", "Kafka", "Media", "Catalog", "CatalogPostgres", "Notifications", "Scheduler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -64,7 +75,7 @@ let package = Package(
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
         .testTarget(name: "CatalogPostgresTests", dependencies: ["CatalogPostgres", "Catalog"]),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Catalog", "Media", "Kafka"]),
+        .testTarget(name: "VidpipeTests", dependencies: ["Ingest", "Daemon", "vidpipe", "Catalog", "Media", "Kafka", "Notifications"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,21 +1,23 @@
 import ArgumentParser
 import Catalog
 import CatalogPostgres
+import Daemon
 import Foundation
+import Ingest
 import Kafka
 import Logging
 import Media
 import Notifications
-import Pipeline
 
 /// What every command that touches the lake needs: configuration, logging, catalog.
+///
+/// The only place that reads the process environment: the configuration is loaded here
+/// once and handed to the libraries as typed settings.
 struct Bootstrap {
     let configuration: VidpipeConfiguration
     let logger: Logger
     /// The PostgreSQL catalog's settings when `PG_CONN_URI` is set; nil: embedded SQLite.
     let postgres: PostgresConnectionSettings?
-    /// SMTP delivery when `SMTP_SERVER` is set; nil: the `.eml` outbox.
-    let smtp: SMTPSettings?
 
     /// Loads the configuration and sets up logging; a bad value exits with status 2.
     /// `consoleLevel` is what reaches stderr; the log file always gets the configured level.
@@ -28,7 +30,6 @@ struct Bootstrap {
         }
         do {
             postgres = try configuration.postgresURI.map { try PostgresConnectionSettings(uri: $0) }
-            smtp = try SMTPSettings.fromEnvironment(VidpipeConfiguration.mergedValues())
         } catch {
             FileHandle.standardError.write(Data("vidpipe: \(error)\n".utf8))
             throw ExitStatus.usage
@@ -56,7 +57,7 @@ struct Bootstrap {
     }
 
     /// How long one PostgreSQL call may go unanswered (`VIDPIPE_PG_CALL_DEADLINE_SECONDS`).
-    var postgresCallDeadline: Duration { .milliseconds(Int(configuration.postgresCallDeadlineSeconds * 1000)) }
+    var postgresCallDeadline: Duration { .seconds(configuration.postgresCallDeadlineSeconds) }
 
     /// Which catalog this process uses, for logs (the settings' description has no password).
     var catalogDescription: String { postgres.map { "\($0)" } ?? configuration.layout.catalog }
@@ -86,24 +87,13 @@ struct Bootstrap {
     /// A job runner over `catalog`. `inlineMail` delivers each job's mail right after its
     /// commit (the CLI); without it the mail waits in the catalog for the daemon's notifier.
     func makeRunner(catalog: any Catalog, inlineMail: Bool = true) throws -> JobRunner {
-        let context = JobContext(configuration: configuration, catalog: catalog,
+        let context = JobContext(configuration: configuration.ingest, catalog: catalog,
                                  mailer: inlineMail ? mailTransport() : nil, logger: logger)
         return try JobRunner(context: context)
     }
 
     /// Where mail goes: SMTP when `SMTP_SERVER` is set, else the `.eml` outbox in the lake.
     func mailTransport() -> any MailTransport {
-        smtp.map { SMTPMailer(settings: $0) } ?? OutboxMailer(directory: configuration.layout.outbox)
-    }
-
-    /// The Kafka settings from the environment, `.env` and the config file; nil in
-    /// embedded mode. A bad value exits with status 2, naming the variable, never a secret.
-    func kafkaConfiguration() throws -> KafkaConfiguration? {
-        do {
-            return try KafkaConfiguration.fromEnvironment(VidpipeConfiguration.mergedValues())
-        } catch {
-            FileHandle.standardError.write(Data("vidpipe: \(error)\n".utf8))
-            throw ExitStatus.usage
-        }
+        configuration.smtp.map { SMTPMailer(settings: $0) } ?? OutboxMailer(directory: configuration.layout.outbox)
     }
 }

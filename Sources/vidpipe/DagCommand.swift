@@ -1,9 +1,9 @@
 import ArgumentParser
 import Catalog
 import Foundation
+import Ingest
 import Logging
 import Notifications
-import Pipeline
 import Scheduler
 
 /// `vidpipe dag`: the job's DAGs, as Graphviz DOT or a text outline.
@@ -30,7 +30,7 @@ struct DagCommand: AsyncParsableCommand {
         defer { Task { try? await catalog.close() } }
         let context = JobContext(configuration: .defaults(), catalog: catalog,
                                  mailer: OutboxMailer(directory: NSTemporaryDirectory()), logger: Logger(label: "vidpipe.dag"))
-        let dags = try JobDAGs(context: context)
+        let dags = try JobRunner(context: context).dags
         let chosen: [DAG] = switch layer {
         case .all: [dags.bronze, dags.silver, dags.gold, dags.whole]
         case .bronze: [dags.bronze]

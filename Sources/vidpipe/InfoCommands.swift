@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
+import Ingest
 import Kafka
 import Media
 import Notifications
-import Pipeline
 
 /// `vidpipe config`: the effective configuration, secrets redacted.
 struct ConfigCommand: ParsableCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Pipeline
+import Ingest
 
 /// `vidpipe process FILE...`: the whole job DAG on local files, no servers needed.
 struct ProcessCommand: AsyncParsableCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Pipeline
+import Ingest
 
 /// `vidpipe produce FILE...`: submits validated requests: to the Kafka requests topic in
 /// service mode (idempotent producer, key = request id), else to the inbox folder.
@@ -32,7 +32,7 @@ struct ProduceCommand: AsyncParsableCommand {
             }
             metadata = value
         }
-        let validator = FileValidator(allowedRoots: bootstrap.configuration.allowedRoots, maxFileBytes: bootstrap.configuration.maxFileBytes)
+        let validator = FileValidator(allowedRoots: bootstrap.configuration.ingest.allowedRoots, maxFileBytes: bootstrap.configuration.ingest.maxFileBytes)
         let sink = try RequestSink.make(bootstrap)
         var refused = 0
         for file in files {

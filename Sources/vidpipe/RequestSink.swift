@@ -1,6 +1,7 @@
+import Daemon
 import Foundation
+import Ingest
 import Kafka
-import Pipeline
 
 /// Where `produce` and `watch` send requests: the Kafka requests topic in service mode,
 /// the inbox folder in embedded mode.
@@ -10,11 +11,11 @@ enum RequestSink: Sendable {
 
     /// The Kafka producer when Kafka is configured, else the lake's inbox.
     static func make(_ bootstrap: Bootstrap) throws -> RequestSink {
-        guard let kafka = try bootstrap.kafkaConfiguration() else {
+        guard let kafka = bootstrap.configuration.kafka else {
             return .inbox(Inbox(layout: bootstrap.configuration.layout))
         }
         do {
-            return .kafka(try KafkaProducer(configuration: kafka), topic: kafka.topics.requests)
+            return .kafka(try KafkaProducer(configuration: kafka), topic: bootstrap.configuration.topics.requests)
         } catch {
             FileHandle.standardError.write(Data("vidpipe: cannot start the Kafka producer: \(error)\n".utf8))
             throw ExitStatus.usage

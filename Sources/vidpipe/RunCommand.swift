@@ -1,8 +1,9 @@
 import ArgumentParser
 import CatalogPostgres
+import Daemon
 import Foundation
+import Ingest
 import Logging
-import Pipeline
 import ServiceLifecycle
 
 /// `vidpipe run`: the daemon. Requests come from Kafka when `KAFKA_BOOTSTRAP_SERVERS` (or
@@ -17,7 +18,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let bootstrap = try Bootstrap()
         let logger = bootstrap.logger
-        let kafka = try bootstrap.kafkaConfiguration()
+        let kafka = bootstrap.configuration.kafka
         var catalog = try await bootstrap.openCatalog()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let postgres = bootstrap.postgres {
@@ -33,7 +34,7 @@ struct RunCommand: AsyncParsableCommand {
         let intake: any Service
         if let kafka {
             do {
-                intake = try KafkaIntakeService(configuration: kafka, runner: runner, logger: logger)
+                intake = try KafkaIntakeService(configuration: kafka, topics: bootstrap.configuration.topics, runner: runner, logger: logger)
             } catch {
                 FileHandle.standardError.write(Data("vidpipe: cannot start the Kafka client: \(error)\n".utf8))
                 try? await catalog.close()
@@ -41,13 +42,13 @@ struct RunCommand: AsyncParsableCommand {
             }
             logger.info("vidpipe daemon starting (Kafka mode)", metadata: ["kafka": "\(kafka)", "catalog": "\(bootstrap.catalogDescription)"])
         } else {
-            intake = InboxService(runner: runner, logger: logger)
+            intake = InboxService(runner: runner, pollInterval: .seconds(bootstrap.configuration.inboxPollSeconds), logger: logger)
             logger.info("vidpipe daemon starting (embedded mode)", metadata: [
                 "datalake": "\(bootstrap.configuration.layout.root)", "catalog": "\(bootstrap.catalogDescription)",
             ])
         }
         let notifier = NotifierService(catalog: catalog, mailer: bootstrap.mailTransport(),
-                                       defaultSender: bootstrap.configuration.emailSender, logger: logger)
+                                       defaultSender: bootstrap.configuration.ingest.emailSender, logger: logger)
         var configuration = ServiceGroupConfiguration(
             // Shut down in reverse order: intake first (jobs finish and commit their mail),
             // then the notifier, which sends that mail in a last pass.
@@ -58,7 +59,7 @@ struct RunCommand: AsyncParsableCommand {
         )
         // Past the grace period, in-flight jobs are cancelled; their requests stay
         // uncommitted (Kafka) or in the inbox and are taken again at the next start.
-        configuration.maximumGracefulShutdownDuration = .milliseconds(Int(bootstrap.configuration.shutdownGraceSeconds * 1000))
+        configuration.maximumGracefulShutdownDuration = .seconds(bootstrap.configuration.shutdownGraceSeconds)
         let group = ServiceGroup(configuration: configuration)
         try await group.run()
         try? await catalog.close()

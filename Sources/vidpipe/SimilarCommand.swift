@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import Ingest
 import Media
-import Pipeline
 
 /// `vidpipe similar ID|FILE`: the catalog videos nearest to a video's fingerprint.
 struct SimilarCommand: AsyncParsableCommand {

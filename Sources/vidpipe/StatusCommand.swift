@@ -1,7 +1,7 @@
 import ArgumentParser
 import Catalog
 import Foundation
-import Pipeline
+import Ingest
 
 /// `vidpipe status [ID|PATH]`: job state from the catalog.
 struct StatusCommand: AsyncParsableCommand {

@@ -1,5 +1,5 @@
 import Foundation
-import Pipeline
+import Ingest
 import Synchronization
 
 /// A one-line progress counter on stderr, shown only when stderr is a terminal.

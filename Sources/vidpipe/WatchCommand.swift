@@ -1,7 +1,8 @@
 import ArgumentParser
+import Daemon
 import Foundation
+import Ingest
 import Logging
-import Pipeline
 import ServiceLifecycle
 
 /// `vidpipe watch DIR`: the folder-watcher producer. Created, modified and deleted video

@@ -136,25 +136,3 @@ struct SMTPMailerTests {
         #expect(transient?.isRetryable == true)
     }
 }
-
-@Suite("SMTPSettings")
-struct SMTPSettingsTests {
-    @Test func readsTheOriginalVariablesAndHidesThePassword() throws {
-        let settings = try #require(try SMTPSettings.fromEnvironment([
-            "SMTP_SERVER": "mail.example.com", "SMTP_PORT": "465", "SMTP_USER": "bot", "SMTP_PASSWORD": "hunter2",
-        ]))
-        #expect(settings.security == .tls)
-        #expect(settings.url == "smtps://mail.example.com:465")
-        #expect(settings.username == "bot")
-        #expect(settings.password == "hunter2")
-        #expect(settings.description == "SMTPSettings(smtps://mail.example.com:465 tls user bot password ***)")
-        #expect(!String(reflecting: settings).contains("hunter2"))
-
-        let submission = try #require(try SMTPSettings.fromEnvironment(["SMTP_SERVER": "mail.example.com"]))
-        #expect(submission.port == 587)
-        #expect(submission.security == .starttls)
-        #expect(try SMTPSettings.fromEnvironment([:]) == nil)
-        #expect(throws: MailError.self) { try SMTPSettings.fromEnvironment(["SMTP_SERVER": "m", "SMTP_PORT": "smtp"]) }
-        #expect(throws: MailError.self) { try SMTPSettings.fromEnvironment(["SMTP_SERVER": "m", "SMTP_SECURITY": "ssl"]) }
-    }
-}

@@ -1,8 +1,6 @@
-/// How vidpipe reaches its Kafka cluster: servers, identity, security and topic names.
-///
-/// Build one by hand, or with ``fromEnvironment(_:)`` from the variables the daemon reads
-/// (optionally pointing at a Confluent-style client.properties file). `description` never
-/// shows the SASL password, so the value is safe to log.
+/// How a client reaches a Kafka cluster: servers, identity, security, and any further
+/// librdkafka properties. `description` never shows the SASL password, so the value is
+/// safe to log.
 public struct KafkaConfiguration: Sendable, Equatable, CustomStringConvertible {
     /// `host:port` of at least one broker (`bootstrap.servers`). No default.
     public var bootstrapServers: [String]
@@ -12,8 +10,6 @@ public struct KafkaConfiguration: Sendable, Equatable, CustomStringConvertible {
     public var clientID: String?
     /// Transport security and authentication. Default plaintext without SASL.
     public var security: Security
-    /// The topics vidpipe reads and writes.
-    public var topics: Topics
     /// Further librdkafka properties, applied last (they may override anything above).
     /// Keys librdkafka does not know (Java-only ones in client.properties files, such as
     /// `client.dns.lookup`) are skipped with a log line; invalid values are an error.
@@ -23,34 +19,13 @@ public struct KafkaConfiguration: Sendable, Equatable, CustomStringConvertible {
     /// Creates a configuration; only the servers are required.
     public init(
         bootstrapServers: [String], groupID: String = "vidpipe", clientID: String? = nil,
-        security: Security = .plaintext, topics: Topics = Topics(), extraProperties: [String: String] = [:]
+        security: Security = .plaintext, extraProperties: [String: String] = [:]
     ) {
         self.bootstrapServers = bootstrapServers
         self.groupID = groupID
         self.clientID = clientID
         self.security = security
-        self.topics = topics
         self.extraProperties = extraProperties
-    }
-
-    /// The topics vidpipe uses.
-    public struct Topics: Sendable, Equatable {
-        /// Incoming processing requests. Default `vidpipe.requests`.
-        public var requests: String
-        /// The gold summary of every finished job. Default `vidpipe.processed`.
-        public var processed: String
-        /// Requests that can never succeed, with the reason. Default `vidpipe.dead-letter`.
-        public var deadLetter: String
-
-        /// Creates the topic names; each defaults to its documented name.
-        public init(
-            requests: String = "vidpipe.requests", processed: String = "vidpipe.processed",
-            deadLetter: String = "vidpipe.dead-letter"
-        ) {
-            self.requests = requests
-            self.processed = processed
-            self.deadLetter = deadLetter
-        }
     }
 
     /// `security.protocol` and, for the SASL protocols, the credentials.
@@ -116,7 +91,6 @@ public struct KafkaConfiguration: Sendable, Equatable, CustomStringConvertible {
         var parts = [
             "bootstrap=\(bootstrapServers.joined(separator: ","))", "group=\(groupID)",
             "security=\(security)",
-            "topics=\(topics.requests),\(topics.processed),\(topics.deadLetter)",
         ]
         if let clientID { parts.append("client=\(clientID)") }
         if !extraProperties.isEmpty {
@@ -132,10 +106,6 @@ public struct KafkaConfiguration: Sendable, Equatable, CustomStringConvertible {
             throw KafkaError(.configuration, "bootstrap.servers: at least one host:port is required")
         }
         if groupID.isEmpty { throw KafkaError(.configuration, "group.id: must not be empty") }
-        for (key, name) in [("requests", topics.requests), ("processed", topics.processed), ("dead-letter", topics.deadLetter)]
-        where name.isEmpty {
-            throw KafkaError(.configuration, "topic \(key): must not be empty")
-        }
         if security.protocol.usesSASL {
             guard let sasl = security.sasl else {
                 throw KafkaError(.configuration, "sasl.mechanisms: required with security.protocol=\(security.protocol.rawValue)")

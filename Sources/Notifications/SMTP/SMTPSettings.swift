@@ -1,7 +1,6 @@
 import Foundation
 
-/// How to reach an SMTP server, with the original system's variable names: `SMTP_SERVER`,
-/// `SMTP_PORT`, `SMTP_USER`, `SMTP_PASSWORD`, plus `SMTP_SECURITY`.
+/// How to reach an SMTP server.
 ///
 /// ``description`` never shows the password.
 public struct SMTPSettings: Sendable, Equatable, CustomStringConvertible {
@@ -46,37 +45,6 @@ public struct SMTPSettings: Sendable, Equatable, CustomStringConvertible {
         self.caCertificatePath = caCertificatePath
         self.connectTimeout = connectTimeout
         self.totalTimeout = totalTimeout
-    }
-
-    /// Reads the settings from `environment`; nil when `SMTP_SERVER` is unset or empty.
-    ///
-    /// `SMTP_SECURITY` is one of `starttls`, `starttls-optional`, `tls`, `none`; when unset it
-    /// is `tls` for port 465 and `starttls` otherwise.
-    ///
-    /// - Throws: ``MailError/Code/invalidMessage`` for a port or security value that does not parse.
-    public static func fromEnvironment(_ environment: [String: String]) throws -> SMTPSettings? {
-        guard let server = environment["SMTP_SERVER"], !server.isEmpty else { return nil }
-        var port: Int?
-        if let text = environment["SMTP_PORT"], !text.isEmpty {
-            guard let value = Int(text), (1...65_535).contains(value) else {
-                throw MailError(.invalidMessage, "SMTP_PORT is not a port number: \(text.debugDescription)")
-            }
-            port = value
-        }
-        let security: Security
-        if let text = environment["SMTP_SECURITY"], !text.isEmpty {
-            guard let value = Security(rawValue: text.lowercased()) else {
-                throw MailError(.invalidMessage, "SMTP_SECURITY must be one of \(Security.allCases.map(\.rawValue).joined(separator: ", ")): \(text.debugDescription)")
-            }
-            security = value
-        } else {
-            security = port == 465 ? .tls : .starttls
-        }
-        func nonEmpty(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-        return SMTPSettings(
-            server: server, port: port, security: security, username: nonEmpty("SMTP_USER"),
-            password: nonEmpty("SMTP_PASSWORD")
-        )
     }
 
     /// The URL libcurl connects to: `smtps://` for implicit TLS, `smtp://` otherwise.

@@ -1,0 +1,138 @@
+import Catalog
+import Foundation
+import Ingest
+import Logging
+import Notifications
+import ServiceLifecycle
+
+/// The daemon's only mail sender: delivers the catalog's pending notifications (the
+/// transactional outbox written by each job's gold commit) and marks them sent.
+///
+/// Each pass claims the notifications it sends (a lease in the catalog), so daemons that
+/// share a catalog never send the same mail. A failed delivery stays pending and is tried
+/// again after an exponential backoff (`initialBackoff`, doubling per failed attempt, at
+/// most `maximumBackoff`), so mail waits out an SMTP outage and goes out once it is back.
+/// Message-IDs are stable per request and kind, so a transport that can tell (the outbox)
+/// never delivers twice.
+/// On graceful shutdown it makes one last pass, then returns.
+public struct NotifierService: Service {
+    /// How often and how much the notifier sends.
+    public struct Options: Sendable {
+        /// Pause between passes over the outbox. Default 0.5 s.
+        public var interval: Duration = .milliseconds(500)
+        /// Notifications taken per pass. Default 50.
+        public var batchSize = 50
+        /// Wait after the first failed attempt. Default 5 s.
+        public var initialBackoff: Duration = .seconds(5)
+        /// Longest wait between attempts. Default 5 min.
+        public var maximumBackoff: Duration = .seconds(300)
+        /// How long a claimed notification stays hidden from other notifiers: longer than
+        /// a batch takes to send. If this notifier stops first, another sends it after.
+        /// Default 2 min.
+        public var claimLease: Duration = .seconds(120)
+
+        /// The defaults above.
+        public init() {}
+    }
+
+    let catalog: any Catalog
+    let mailer: any MailTransport
+    let defaultSender: String
+    let options: Options
+    let logger: Logger
+
+    public init(catalog: any Catalog, mailer: any MailTransport, defaultSender: String, options: Options = Options(), logger: Logger) {
+        self.catalog = catalog
+        self.mailer = mailer
+        self.defaultSender = defaultSender
+        self.options = options
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        logger.info("notifier started")
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            await drain()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: options.interval) }
+        }
+        // Jobs that finished during shutdown committed their mail just before.
+        if !Task.isCancelled { await drain() }
+        logger.info("notifier stopped")
+    }
+
+    /// Sends every notification due now, in batches; returns how many were delivered.
+    @discardableResult
+    public func drain() async -> Int {
+        var delivered = 0
+        while !Task.isCancelled {
+            let claimed: [NotificationRecord]
+            do {
+                let now = Date()
+                claimed = try await catalog.claimNotifications(
+                    dueBy: now, limit: options.batchSize, leaseUntil: now.addingTimeInterval(options.claimLease.seconds))
+            } catch {
+                logger.warning("cannot claim pending notifications", metadata: [LogKeys.error: "\(error)"])
+                return delivered
+            }
+            // Claimed rows stay hidden until marked or leased out, so this loop ends.
+            guard !claimed.isEmpty else { return delivered }
+            for notification in claimed where await send(notification) {
+                delivered += 1
+            }
+        }
+        return delivered
+    }
+
+    private func send(_ notification: NotificationRecord) async -> Bool {
+        var logger = logger
+        logger[metadataKey: LogKeys.job] = "\(notification.jobID)"
+        logger[metadataKey: "message_id"] = "\(notification.id)"
+        guard let message = notification.message else {
+            logger.error("notification has no rendered message; cannot send it")
+            try? await catalog.markNotificationFailed(id: notification.id, error: "no rendered message stored",
+                                                      retryAt: Date().addingTimeInterval(backoff(afterAttempts: notification.attempts)))
+            return false
+        }
+        let envelope = MailEnvelope(
+            messageID: notification.id, sender: notification.sender ?? defaultSender,
+            recipients: notification.recipient.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
+            content: Data(message.utf8))
+        let delivery: MailDelivery
+        do {
+            delivery = try await mailer.deliver(envelope)
+        } catch {
+            let wait = backoff(afterAttempts: notification.attempts)
+            logger.warning("mail not delivered; will retry", metadata: [LogKeys.error: "\(error)", "retry_in_seconds": "\(Int(wait))"])
+            do {
+                try await catalog.markNotificationFailed(id: notification.id, error: "\(error)", retryAt: Date().addingTimeInterval(wait))
+            } catch {
+                logger.warning("cannot record the failed attempt", metadata: [LogKeys.error: "\(error)"])
+            }
+            return false
+        }
+        // Delivered: record it, retrying briefly (a restarting database is back within
+        // seconds). Left unmarked, it is offered again when its lease ends, and the stable
+        // Message-ID lets the transport recognise it.
+        var pause = Backoff(initial: .milliseconds(250), maximum: .seconds(2))
+        var attemptsLeft = 5
+        while true {
+            do {
+                try await catalog.markNotificationSent(id: notification.id, at: Date(), path: delivery.destination)
+                logger.info("mail delivered", metadata: ["kind": "\(notification.kind)"])
+                return true
+            } catch {
+                attemptsLeft -= 1
+                guard attemptsLeft > 0, (try? await Task.sleep(for: pause.next())) != nil else {
+                    logger.warning("mail delivered but not marked sent", metadata: [LogKeys.error: "\(error)"])
+                    return false
+                }
+            }
+        }
+    }
+
+    /// Seconds to wait after `attempts` earlier failures plus this one.
+    func backoff(afterAttempts attempts: Int) -> Double {
+        let initial = options.initialBackoff.seconds
+        return min(initial * pow(2, Double(min(attempts, 30))), options.maximumBackoff.seconds)
+    }
+}

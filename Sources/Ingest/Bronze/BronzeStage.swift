@@ -1,0 +1,103 @@
+import Catalog
+import Foundation
+import Media
+import Scheduler
+
+/// What the sidecar lookup found; `sidecar` is nil when the video came without metadata.
+public struct SidecarLookup: Sendable {
+    public var sidecar: Sidecar?
+}
+
+/// Proof that this job holds the only claim on content not yet in the catalog, and the
+/// id its video will have (silver writes under `silver/<video id>/` before gold records it).
+public struct NewContent: Sendable {
+    public var hash: ContentHash
+    public var videoID: String
+}
+
+/// Bronze: validate the file, read its sidecar, checksum, probe, deduplicate and stage the
+/// raw bytes in the lake. Its tasks, its artifacts and its rules live here.
+struct BronzeStage: Sendable {
+    static let file = Artifact<ValidatedFile>("file")
+    static let sidecar = Artifact<SidecarLookup>("sidecar")
+    static let hash = Artifact<ContentHash>("sha256")
+    static let probe = Artifact<ProbeReport>("probe")
+    static let newContent = Artifact<NewContent>("new_content")
+    static let staged = Artifact<StagedObject>("staged")
+
+    let configuration: IngestConfiguration
+    let catalog: any Catalog
+    let validator: FileValidator
+    let store: BronzeStore
+    /// Shared by every job of the runner, so identical files processed at once dedup.
+    let claims = ContentClaims()
+
+    init(configuration: IngestConfiguration, catalog: any Catalog) {
+        self.configuration = configuration
+        self.catalog = catalog
+        self.validator = FileValidator(allowedRoots: configuration.allowedRoots, maxFileBytes: configuration.maxFileBytes)
+        self.store = BronzeStore(root: configuration.layout.bronze)
+    }
+
+    func addTasks(to dag: inout DAGBuilder) {
+        let io = TaskOptions.io(configuration)
+        dag.task("bronze.validate", inputs: JobTicket.artifact, output: Self.file, options: io) { ticket in
+            try validator.validate(path: ticket.request.path, confined: ticket.origin.isConfined)
+        }
+        dag.task("bronze.sidecar", inputs: JobTicket.artifact, Self.file, output: Self.sidecar, options: io) { ticket, file in
+            try lookUpSidecar(of: file, for: ticket)
+        }
+        dag.task("bronze.checksum", inputs: Self.file, output: Self.hash, options: .cpuHeavy(configuration, retry: true)) { file in
+            try await BlockingWork.run { () throws(IngestError) in
+                try ContentHasher.sha256(path: file.resolvedPath, expectedSize: file.sizeBytes).hash
+            }
+        }
+        dag.task("bronze.probe", inputs: Self.file, output: Self.probe, options: .cpuHeavy(configuration, retry: false)) { file in
+            do {
+                return try await BlockingWork.run { () throws(MediaError) in try MediaProbe.probe(path: file.resolvedPath) }
+            } catch var error as MediaError {
+                error.path = file.requestedPath  // name the file as the sender knows it
+                throw IngestError(error)
+            }
+        }
+        dag.task("bronze.dedup", inputs: JobTicket.artifact, Self.hash, output: Self.newContent, options: io) { ticket, hash in
+            try await claimNewContent(hash, for: ticket)
+        }
+        dag.task("bronze.stage", inputs: Self.file, Self.newContent, Self.probe, Self.sidecar, output: Self.staged, options: io) {
+            file, content, probe, lookup in
+            let probeJSON = try JSONEncoder.vidpipe.encode(probe)
+            return try await BlockingWork.run { () throws(IngestError) in
+                try store.stage(file, hash: content.hash, probeJSON: probeJSON, sidecar: lookup.sidecar)
+            }
+        }
+    }
+
+    /// The sidecar (merged with the request's metadata); a missing one rejects the video
+    /// when `VIDPIPE_MISSING_SIDECAR=reject`.
+    private func lookUpSidecar(of file: ValidatedFile, for ticket: JobTicket) throws(IngestError) -> SidecarLookup {
+        let sidecar = try Sidecar.load(for: file, requestMetadata: ticket.request.metadata,
+                                       validator: validator, confined: ticket.origin.isConfined)
+        if sidecar == nil, configuration.missingSidecar == .reject {
+            let names = Sidecar.candidates(for: ticket.request.path).map { ($0 as NSString).lastPathComponent }
+            throw IngestError(.missingSidecar, path: ticket.request.path,
+                              "has no metadata sidecar (\(names.joined(separator: " or ")))",
+                              hint: "send the metadata JSON next to the video, or set VIDPIPE_MISSING_SIDECAR=notify")
+        }
+        return SidecarLookup(sidecar: sidecar)
+    }
+
+    /// Claims the content for this job, then stops the job's branch as a duplicate when the
+    /// catalog already holds it. The claim is held until ``releaseClaims(of:)``.
+    private func claimNewContent(_ hash: ContentHash, for ticket: JobTicket) async throws -> NewContent {
+        await claims.claim(hash, for: ticket.id)
+        if let existing = try await catalog.video(contentSHA256: hash.hex) {
+            throw SkipDownstream(reason: "duplicate of video \(existing.id) (\(existing.originalName), first seen \(existing.firstSeenAt.formatted(.iso8601)))")
+        }
+        return NewContent(hash: hash, videoID: UUID().uuidString.lowercased())
+    }
+
+    /// Lets the next job with the same content go ahead, once this one has been recorded.
+    func releaseClaims(of ticket: JobTicket) async {
+        await claims.release(heldBy: ticket.id)
+    }
+}

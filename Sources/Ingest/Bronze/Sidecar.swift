@@ -1,0 +1,61 @@
+import Foundation
+
+/// The `<name>.json` metadata file that may travel next to a video.
+public struct Sidecar: Sendable, Codable, Equatable {
+    /// Where it was found; nil when the metadata came only with the request.
+    public var path: String?
+    /// The validated JSON object, compact and key-sorted.
+    public var json: String
+
+    /// Largest sidecar read: metadata, not media.
+    public static let maximumBytes = 1 << 20
+
+    /// Candidate locations for a video's sidecar: `clip.json`, then `clip.mp4.json`.
+    public static func candidates(for videoPath: String) -> [String] {
+        let url = URL(fileURLWithPath: videoPath)
+        return [url.deletingPathExtension().appendingPathExtension("json").path, videoPath + ".json"]
+    }
+
+    /// Finds and validates the sidecar of `video`, merging in metadata sent with the
+    /// request (request fields win). Returns nil when there is neither.
+    static func load(for video: ValidatedFile, requestMetadata: JSONValue?, validator: FileValidator, confined: Bool) throws(IngestError) -> Sidecar? {
+        let directoryOfRequest = (video.requestedPath as NSString).deletingLastPathComponent
+        let name = (video.requestedPath as NSString).lastPathComponent
+        let found = candidates(for: directoryOfRequest + "/" + name).first { FileManager.default.fileExists(atPath: $0) }
+        var fields: [String: JSONValue] = [:]
+        if let found {
+            let file = try validator.validate(path: found, confined: confined)
+            guard file.sizeBytes <= maximumBytes else {
+                throw IngestError(.invalidSidecar, path: found, "sidecar is \(file.sizeBytes) bytes; the limit is \(maximumBytes)")
+            }
+            guard let data = FileManager.default.contents(atPath: file.resolvedPath) else {
+                throw IngestError(.notReadable, path: found, "cannot read the sidecar", isRetryable: true)
+            }
+            do {
+                guard case .object(let object) = try JSONDecoder().decode(JSONValue.self, from: data) else {
+                    throw IngestError(.invalidSidecar, path: found, "sidecar must hold a JSON object",
+                                      hint: "write the metadata as {\"key\": value, …}")
+                }
+                fields = object
+            } catch let error as IngestError {
+                throw error
+            } catch {
+                throw IngestError(.invalidSidecar, path: found, "sidecar is not valid JSON: \(Self.reason(error))",
+                                  hint: "fix or remove the sidecar, then send the video again")
+            }
+        }
+        if case .object(let extra)? = requestMetadata {
+            fields.merge(extra) { _, fromRequest in fromRequest }
+        }
+        guard found != nil || requestMetadata != nil else { return nil }
+        return Sidecar(path: found, json: JSONValue.object(fields).jsonText)
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        if case DecodingError.dataCorrupted(let context) = error {
+            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            return underlying ?? context.debugDescription
+        }
+        return String(describing: error)
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Media
+
+/// What a job needs to know: where the lake is, which requests to accept, how hard to work,
+/// the policy and media settings, and who hears about each job.
+///
+/// The executable builds it from the environment, `.env` and the config file; the defaults
+/// here are the ones documented in `config/vidpipe.env`.
+public struct IngestConfiguration: Sendable, Equatable {
+    /// Root of the data lake. Default `./datalake`.
+    public var datalake: String
+    /// Folders that request paths (inbox, Kafka) must resolve inside. Files named on the
+    /// command line are the user's explicit choice and skip this check.
+    /// Default: `<datalake>/incoming`.
+    public var allowedRoots: [String]
+    /// Largest accepted input. Default 100 GiB.
+    public var maxFileBytes: Int64
+    /// Jobs processed at once. Default: twice the number of cores, so one job's waits
+    /// (catalog, broker, files) overlap another's CPU work; ``cpuConcurrency`` still bounds
+    /// the heavy tasks.
+    public var jobConcurrency: Int
+    /// CPU-heavy tasks (probe, checksum, decode) at once across all jobs. Default: cores.
+    public var cpuConcurrency: Int
+    /// Attempts for tasks that fail with a retryable error. Default 3.
+    public var taskAttempts: Int
+    /// Upper bound on a single task. Default 1800 s.
+    public var taskTimeoutSeconds: Double
+    /// What to do when a video arrives without its `<name>.json` sidecar. Default `.notify`.
+    public var missingSidecar: MissingSidecarPolicy
+    /// Rules the silver policy check applies to every probe and QC report.
+    public var policy: MediaPolicy
+    /// QC thresholds; the defaults equal the matching ffmpeg filters'.
+    public var qc: QCOptions
+    /// The rendition ladder. Default 1080p/720p/480p/360p H.264 + AAC.
+    public var ladder: RenditionLadder
+    /// Poster, sprite and storyboard.
+    public var thumbnails: ThumbnailOptions
+    /// Who hears about every job, comma-separated, in addition to a request's own address.
+    public var emailReceiver: String?
+    /// The From address of notifications. Default `vidpipe@localhost`.
+    public var emailSender: String
+
+    /// What happens to a video that has no metadata sidecar.
+    public enum MissingSidecarPolicy: String, Sendable, CaseIterable {
+        /// Accept silently.
+        case ignore
+        /// Accept, and mail a "missing metadata" notice.
+        case notify
+        /// Reject the video.
+        case reject
+    }
+
+    /// The compiled defaults, identical to `config/vidpipe.env` (a test keeps them in step).
+    public static func defaults(datalake: String = "./datalake") -> IngestConfiguration {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        return IngestConfiguration(
+            datalake: datalake,
+            allowedRoots: [datalake + "/incoming"],
+            maxFileBytes: 100 * 1024 * 1024 * 1024,
+            jobConcurrency: 2 * cores,
+            cpuConcurrency: cores,
+            taskAttempts: 3,
+            taskTimeoutSeconds: 1800,
+            missingSidecar: .notify,
+            policy: .default,
+            qc: QCOptions(),
+            ladder: .default,
+            thumbnails: ThumbnailOptions(),
+            emailReceiver: nil,
+            emailSender: "vidpipe@localhost"
+        )
+    }
+
+    /// Where the parts of the lake are.
+    public var layout: DatalakeLayout { DatalakeLayout(root: datalake) }
+}

@@ -1,0 +1,94 @@
+import Catalog
+import Foundation
+import Media
+import Notifications
+import Scheduler
+
+/// What the gold commit wrote.
+public struct CommittedJob: Sendable {
+    public var taskRunsRecorded: Int
+    public var notificationIDs: [String]
+}
+
+/// Where each notification went (an `.eml` path in embedded mode), and which wait for a retry.
+public struct MailDeliveryReport: Sendable {
+    public var deliveries: [MailDelivery]
+    public var deferred: [String]
+}
+
+/// Gold: summarise the job, commit it to the catalog in one transaction with its mail,
+/// then deliver the mail. Its tasks, artifacts and rules.
+struct GoldStage: Sendable {
+    static let result = Artifact<JobResult>("job_result")
+    static let committed = Artifact<CommittedJob>("committed")
+    static let delivered = Artifact<MailDeliveryReport>("delivered")
+
+    let configuration: IngestConfiguration
+    let catalog: any Catalog
+    /// Nil in the daemon, where the notifier sends from the committed outbox rows.
+    let mailer: (any MailTransport)?
+
+    /// `gold.summarize`: the result of a job whose bronze and silver tasks all succeeded.
+    func addSummary(to dag: inout DAGBuilder) {
+        dag.task("gold.summarize", inputs: JobTicket.artifact, BronzeStage.file, BronzeStage.sidecar, BronzeStage.newContent,
+                 BronzeStage.probe, BronzeStage.staged, SilverStage.media, SilverStage.files, SilverStage.policy,
+                 output: Self.result, options: .inMemory) {
+            ticket, file, lookup, content, probe, staged, media, files, policy in
+            try JobResult.accepted(
+                ticket: ticket, file: file, sidecar: lookup.sidecar, content: content, probe: probe, staged: staged,
+                silver: SilverOutputs(result: media, files: files), policy: policy, configuration: configuration)
+        }
+    }
+
+    /// `gold.catalog` and `gold.notify`: record whatever result the job has, then tell people.
+    func addCommit(to dag: inout DAGBuilder) {
+        let io = TaskOptions.io(configuration)
+        dag.task("gold.catalog", inputs: JobTicket.artifact, Self.result, output: Self.committed, options: io) { ticket, result in
+            try await result.commit(to: catalog, taskRuns: ticket.runs.all())
+        }
+        dag.task("gold.notify", inputs: Self.result, Self.committed, output: Self.delivered, options: io) { result, committed in
+            guard let mailer else {
+                return MailDeliveryReport(deliveries: [], deferred: committed.notificationIDs)
+            }
+            return try await result.deliver(committed, via: mailer, catalog: catalog, retryAfter: .seconds(30))
+        }
+    }
+}
+
+extension JobResult {
+    /// Gold's one transaction: video, streams, job, task runs so far, findings and the
+    /// pending notifications with their rendered messages (a transactional outbox: mail is
+    /// only sent for what is recorded, and what is recorded is eventually sent).
+    func commit(to catalog: any Catalog, taskRuns: [TaskRunRecord]) async throws -> CommittedJob {
+        let notifications = emails.map { email in
+            NotificationRecord(
+                id: email.messageID, jobID: job.id, kind: email.headers.first { $0.name == NotificationComposer.kindHeader }?.value ?? "ready",
+                recipient: email.to.map(\.address).joined(separator: ", "), subject: email.subject,
+                state: "pending", path: nil, createdAt: Date(), sentAt: nil,
+                sender: email.from.address, message: String(decoding: email.rfc5322(), as: UTF8.self))
+        }
+        try await catalog.commit(GoldBatch(video: video, streams: streams, job: job, taskRuns: taskRuns,
+                                           findings: findings, notifications: notifications,
+                                           renditions: renditions, sceneCuts: sceneCuts, fingerprint: fingerprint))
+        return CommittedJob(taskRunsRecorded: taskRuns.count, notificationIDs: notifications.map(\.id))
+    }
+
+    /// Tries each committed notification once. A failed delivery stays pending in the
+    /// catalog for the notifier to retry; it does not fail the job, which is recorded.
+    func deliver(_ committed: CommittedJob, via mailer: any MailTransport, catalog: any Catalog,
+                 retryAfter: Duration) async throws -> MailDeliveryReport {
+        var report = MailDeliveryReport(deliveries: [], deferred: [])
+        for email in emails where committed.notificationIDs.contains(email.messageID) {
+            do {
+                let delivery = try await mailer.send(email)
+                try await catalog.markNotificationSent(id: email.messageID, at: Date(), path: delivery.destination)
+                report.deliveries.append(delivery)
+            } catch let error as MailError {
+                let retryAt = Date().addingTimeInterval(Double(retryAfter.components.seconds))
+                try await catalog.markNotificationFailed(id: email.messageID, error: error.description, retryAt: retryAt)
+                report.deferred.append(email.messageID)
+            }
+        }
+        return report
+    }
+}

@@ -1,0 +1,132 @@
+import Media
+
+extension MediaPolicy {
+    /// Checks a probe and, when the silver pass ran, its quality checks against the rules.
+    /// QC findings (black, frozen, silent segments, loudness, decode errors …) are carried
+    /// over with their timecodes, so the verdict holds every reason.
+    public func evaluate(_ probe: ProbeReport, silver: SilverResult? = nil) -> PolicyVerdict {
+        var findings: [PolicyFinding] = []
+        func fail(_ rule: String, _ message: String) { findings.append(PolicyFinding(rule: rule, severity: .fail, message: message)) }
+
+        let demuxerNames = Set(probe.container.formatName.split(separator: ",").map(String.init))
+        if !containers.isEmpty, demuxerNames.isDisjoint(with: containers) {
+            fail("policy.container", "container \(probe.container.formatName) is not accepted (allowed: \(containers.sorted().joined(separator: ", ")))")
+        }
+        let videos = probe.streams.filter { $0.kind == .video && !$0.isAttachedPicture }
+        let audios = probe.streams.filter { $0.kind == .audio }
+        if videos.isEmpty {
+            fail("policy.video_missing", "no video stream: only \(audios.isEmpty ? "non-media" : "audio") streams found")
+        }
+        for stream in videos {
+            let codec = stream.codecName
+            if !videoCodecs.isEmpty, !videoCodecs.contains(codec) {
+                fail("policy.video_codec", "stream #\(stream.index): video codec \(codec) is not accepted (allowed: \(videoCodecs.sorted().joined(separator: ", ")))")
+            }
+            if let width = stream.width, let height = stream.height {
+                if width < minWidth || height < minHeight {
+                    fail("policy.min_resolution", "stream #\(stream.index): \(width)x\(height) is below the minimum \(minWidth)x\(minHeight)")
+                }
+                if width > maxWidth || height > maxHeight {
+                    fail("policy.max_resolution", "stream #\(stream.index): \(width)x\(height) is above the maximum \(maxWidth)x\(maxHeight)")
+                }
+            } else {
+                fail("policy.resolution_unknown", "stream #\(stream.index): the container does not declare the picture size")
+            }
+        }
+        for stream in audios {
+            let codec = stream.codecName
+            if !audioCodecs.isEmpty, !audioCodecs.contains(codec) {
+                fail("policy.audio_codec", "stream #\(stream.index): audio codec \(codec) is not accepted (allowed: \(audioCodecs.sorted().joined(separator: ", ")))")
+            }
+        }
+        if audios.isEmpty, !videos.isEmpty {
+            switch audio {
+            case .require: fail("policy.audio_missing", "no audio stream, and audio is required")
+            case .warn: findings.append(PolicyFinding(rule: "policy.audio_missing", severity: .warn, message: "no audio stream"))
+            case .optional: break
+            }
+        }
+        if let duration = probe.container.durationSeconds {
+            if duration > maxDurationSeconds {
+                fail("policy.max_duration", String(format: "duration %.3f s exceeds the maximum %.0f s", duration, maxDurationSeconds))
+            }
+        } else {
+            findings.append(PolicyFinding(rule: "policy.duration_unknown", severity: .warn, message: "the container does not declare a duration"))
+        }
+        if minBitRate > 0, let bitRate = probe.container.bitRate, bitRate < minBitRate {
+            fail("policy.min_bitrate", "bit rate \(bitRate / 1000) kb/s is below the minimum \(minBitRate / 1000) kb/s")
+        }
+        if let silver {
+            findings += silver.qc.findings.map { finding in
+                PolicyFinding(rule: finding.kind.rawValue, severity: PolicyFinding.Severity(finding.severity), message: finding.message,
+                              startSeconds: finding.start, endSeconds: finding.end)
+            }
+            if let duration = probe.container.durationSeconds, duration > 0 {
+                let black = silver.qc.black.reduce(0) { $0 + $1.duration } / duration
+                if black > maxBlackShare {
+                    fail("policy.max_black_share", String(format: "%.0f%% of the video is black (limit %.0f%%)", black * 100, maxBlackShare * 100))
+                }
+                let silent = silver.qc.silence.reduce(0) { $0 + $1.duration } / duration
+                if !audios.isEmpty, silent > maxSilenceShare {
+                    fail("policy.max_silence_share", String(format: "%.0f%% of the audio is silent (limit %.0f%%)", silent * 100, maxSilenceShare * 100))
+                }
+            }
+        }
+        return PolicyVerdict(findings: findings)
+    }
+}
+
+/// The outcome of the policy check.
+public struct PolicyVerdict: Sendable, Codable, Equatable {
+    public var findings: [PolicyFinding]
+    /// `fail` when any finding fails, `warn` when any warns, else `pass`.
+    public var verdict: Verdict {
+        switch findings.map(\.severity).max() {
+        case .fail?: .fail
+        case .warn?: .warn
+        case .info?, nil: .pass
+        }
+    }
+}
+
+/// One broken rule or one thing the quality checks noticed.
+public struct PolicyFinding: Sendable, Codable, Equatable {
+    /// A stable name such as `policy.video_codec` or `qc.black`, for counting and filtering.
+    public var rule: String
+    public var severity: Severity
+    public var message: String
+    /// Where in the video it applies, seconds; nil for whole-file findings.
+    public var startSeconds: Double?
+    public var endSeconds: Double?
+
+    public init(rule: String, severity: Severity, message: String, startSeconds: Double? = nil, endSeconds: Double? = nil) {
+        self.rule = rule
+        self.severity = severity
+        self.message = message
+        self.startSeconds = startSeconds
+        self.endSeconds = endSeconds
+    }
+
+    /// info < warn < fail.
+    public enum Severity: String, Sendable, Codable, Comparable {
+        case info, warn, fail
+
+        init(_ qc: QCFinding.Severity) {
+            switch qc {
+            case .info: self = .info
+            case .warn: self = .warn
+            case .fail: self = .fail
+            }
+        }
+
+        private var rank: Int { switch self { case .info: 0; case .warn: 1; case .fail: 2 } }
+        public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+    }
+}
+
+/// pass < warn < fail.
+public enum Verdict: String, Sendable, Codable, Comparable, CaseIterable {
+    case pass, warn, fail
+    private var rank: Int { switch self { case .pass: 0; case .warn: 1; case .fail: 2 } }
+    public static func < (lhs: Verdict, rhs: Verdict) -> Bool { lhs.rank < rhs.rank }
+}

@@ -1,0 +1,55 @@
+import Daemon
+import Foundation
+import Ingest
+import Kafka
+import Notifications
+
+/// Everything vidpipe can be told, read once by ``Bootstrap`` and handed to the libraries
+/// as typed settings.
+///
+/// Values come, highest precedence first, from the process environment, a `.env` file in
+/// the working directory, the file named by `VIDPIPE_CONFIG_FILE` (default
+/// `config/vidpipe.env` when present), and the compiled defaults, which are documented in
+/// `config/vidpipe.env`.
+struct VidpipeConfiguration: Sendable, Equatable {
+    /// What every job needs: lake, limits, policy, media settings, mail addresses.
+    var ingest: IngestConfiguration
+    /// How often the daemon looks into the inbox. Default 1 s. `VIDPIPE_INBOX_POLL_SECONDS`.
+    var inboxPollSeconds: Double
+    /// How long the daemon lets in-flight jobs finish after SIGTERM. Default 30 s.
+    /// `VIDPIPE_SHUTDOWN_GRACE_SECONDS`.
+    var shutdownGraceSeconds: Double
+    /// `trace`…`critical`. Default `info`. `VIDPIPE_LOG_LEVEL`.
+    var logLevel: String
+    /// PostgreSQL catalog (service mode). `PG_CONN_URI`; nil: the lake's SQLite file.
+    var postgresURI: String?
+    /// How long one PostgreSQL call (a query, or a job's whole gold transaction) may go
+    /// unanswered before it fails retryably. Default 30 s. `VIDPIPE_PG_CALL_DEADLINE_SECONDS`.
+    var postgresCallDeadlineSeconds: Double
+    /// SMTP delivery (service mode), from `SMTP_*`; nil: `.eml` files in the lake's outbox.
+    var smtp: SMTPSettings?
+    /// The Kafka cluster (service mode), from `KAFKA_*`; nil: embedded mode.
+    var kafka: KafkaConfiguration?
+    /// The topics the daemon reads and writes. `KAFKA_TOPIC_*`.
+    var topics: IntakeTopics
+
+    /// The compiled defaults: embedded mode, nothing configured.
+    static func defaults(datalake: String = "./datalake") -> VidpipeConfiguration {
+        VidpipeConfiguration(
+            ingest: .defaults(datalake: datalake), inboxPollSeconds: 1, shutdownGraceSeconds: 30, logLevel: "info",
+            postgresURI: nil, postgresCallDeadlineSeconds: 30, smtp: nil, kafka: nil, topics: IntakeTopics())
+    }
+
+    var layout: DatalakeLayout { ingest.layout }
+}
+
+/// A configuration value that cannot be used.
+struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    /// The variable at fault, when one is.
+    var variable: String?
+    var message: String
+    var description: String {
+        if let variable { return "configuration: \(variable): \(message)" }
+        return "configuration: \(message)"
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Ingest
+import Testing
+
+@testable import vidpipe
+
+/// `config/vidpipe.env`, the compiled defaults, bad values and secret redaction.
+@Suite struct ConfigurationTests {
+    /// The repository's documented defaults file.
+    static let envFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("config/vidpipe.env").path
+
+    @Test func documentedDefaultsEqualCompiledDefaults() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let loaded = try VidpipeConfiguration.load(environment: ["VIDPIPE_CONFIG_FILE": Self.envFile], workingDirectory: scratch.path)
+        let compiled = VidpipeConfiguration.defaults(datalake: scratch.path + "/datalake")
+        #expect(loaded == compiled, "\(loaded)\n---\n\(compiled)")
+        #expect(loaded.ingest.allowedRoots == [scratch.path + "/datalake/incoming"])
+        // Without any file the compiled defaults apply as well.
+        #expect(try VidpipeConfiguration.load(environment: [:], workingDirectory: scratch.path) == compiled)
+    }
+
+    @Test func postgresCallDeadlineIsRead() throws {
+        let configuration = try VidpipeConfiguration.from(values: ["VIDPIPE_PG_CALL_DEADLINE_SECONDS": "4.5"], workingDirectory: "/")
+        #expect(configuration.postgresCallDeadlineSeconds == 4.5)
+    }
+
+    @Test(arguments: [
+        ("VIDPIPE_JOB_CONCURRENCY", "abc"), ("VIDPIPE_MISSING_SIDECAR", "maybe"), ("VIDPIPE_TASK_ATTEMPTS", "0"),
+        ("VIDPIPE_POLICY_MIN_RESOLUTION", "640by480"), ("VIDPIPE_INBOX_POLL_SECONDS", "-1"), ("VIDPIPE_LOG_LEVEL", "loud"),
+        ("VIDPIPE_PG_CALL_DEADLINE_SECONDS", "0"),
+    ])
+    func badValueNamesTheVariable(variable: String, value: String) throws {
+        #expect { try VidpipeConfiguration.from(values: [variable: value], workingDirectory: "/") } throws: { error in
+            guard let error = error as? ConfigurationError else { return false }
+            return error.variable == variable && error.description.contains(value)
+        }
+    }
+
+    @Test func processWithABadVariableExitsWithUsageStatus() throws {
+        let lake = try TestLake(environment: ["VIDPIPE_MISSING_SIDECAR": "maybe"])
+        defer { lake.remove() }
+        let clip = lake.incoming + "/clip.mp4"
+        try Clip.good(clip)
+        let result = try lake.vidpipe(["process", clip])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("VIDPIPE_MISSING_SIDECAR"))
+        #expect(!FileManager.default.fileExists(atPath: lake.catalog), "nothing was processed")
+    }
+
+    /// Every documented variable is in `.env.example`, and every variable `vidpipe config`
+    /// prints is documented: the three lists cannot drift apart.
+    @Test func everyVariableIsDocumentedAndListed() throws {
+        func keys(_ text: String, commented: Bool) -> Set<String> {
+            Set(text.split(separator: "\n").compactMap { line -> String? in
+                var line = line.trimmingCharacters(in: .whitespaces)
+                if commented { guard line.hasPrefix("# ") else { return nil }; line.removeFirst(2) }
+                guard !line.hasPrefix("#"), let equals = line.firstIndex(of: "=") else { return nil }
+                let key = String(line[..<equals])
+                return key.allSatisfy { $0.isUppercase || $0.isNumber || $0 == "_" } ? key : nil
+            })
+        }
+        let documented = keys(try String(contentsOfFile: Self.envFile, encoding: .utf8), commented: false)
+        let example = keys(try String(contentsOfFile: Self.envFile.replacingOccurrences(of: "config/vidpipe.env", with: ".env.example"),
+                                      encoding: .utf8), commented: true)
+        let printed = keys(VidpipeConfiguration.defaults().description, commented: false)
+        #expect(documented.subtracting(example).isEmpty, "missing from .env.example: \(documented.subtracting(example).sorted())")
+        #expect(printed.subtracting(documented).isEmpty, "undocumented: \(printed.subtracting(documented).sorted())")
+    }
+
+    @Test(arguments: [
+        "postgres://vidpipe:s3cretPW@db.example.com:5432/vidpipe",
+        "postgresql://vidpipe:s3cretPW@db1.example.com:5432,db2.example.com:5432/vidpipe?sslmode=require",
+        "postgres://vidpipe:s3cretPW#/x@db.example.com/vidpipe",  // unencoded `#` and `/` in the password
+    ])
+    func configRedactsSecrets(uri: String) throws {
+        let lake = try TestLake(environment: ["SMTP_PASSWORD": "mailPW123", "PG_CONN_URI": uri, "SMTP_USER": "mailer"])
+        defer { lake.remove() }
+        let result = try lake.vidpipe(["config"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!result.text.contains("mailPW123"))
+        #expect(!result.text.contains("s3cretPW"))
+        #expect(result.text.contains("SMTP_USER=mailer"))
+        #expect(result.text.contains("SMTP_PASSWORD=<redacted>"))
+        let line = result.text.split(separator: "\n").first { $0.hasPrefix("PG_CONN_URI=") }
+        #expect(line?.contains("redacted") == true && line?.contains("example.com") == true, "\(line ?? "")")
+    }
+}
