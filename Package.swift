@@ -28,7 +28,11 @@ let package = Package(
         // Swift modules, one per concern.
         .target(name: "Media", dependencies: ["CFFmpeg"]),
         .target(name: "Scheduler"),
-        .target(name: "Catalog", dependencies: [.product(name: "SQLiteNIO", package: "sqlite-nio")]),
+        .target(name: "Catalog"),
+        .target(
+            name: "CatalogSQLite",
+            dependencies: ["Catalog", .product(name: "SQLiteNIO", package: "sqlite-nio")]
+        ),
         .target(
             name: "CatalogPostgres",
             dependencies: ["Catalog", .product(name: "PostgresNIO", package: "postgres-nio")]
@@ -47,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "vidpipe",
             dependencies: [
-                "Pipeline", "Kafka", "CatalogPostgres",
+                "Pipeline", "Kafka", "CatalogSQLite", "CatalogPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -61,10 +65,10 @@ let package = Package(
 
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler"]),
-        .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "CatalogSQLite"]),
         .testTarget(name: "CatalogPostgresTests", dependencies: ["CatalogPostgres", "Catalog"]),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Catalog", "Media", "Kafka"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Catalog", "CatalogSQLite", "Media", "Kafka"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
     ],
     swiftLanguageModes: [.v6]
