@@ -65,8 +65,18 @@ let package = Package(
 
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler"]),
-        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "CatalogSQLite"]),
-        .testTarget(name: "CatalogPostgresTests", dependencies: ["CatalogPostgres", "Catalog"]),
+        // Shared test kit: servers, oracles and fixtures, one concern per file.
+        .target(
+            name: "VidpipeTestSupport",
+            dependencies: ["Catalog", "CatalogPostgres", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/VidpipeTestSupport"
+        ),
+        .testTarget(
+            name: "CatalogTests",
+            dependencies: ["Catalog", "CatalogSQLite", "CatalogPostgres", "VidpipeTestSupport"]
+        ),
+        .testTarget(name: "CatalogSQLiteTests", dependencies: ["CatalogSQLite", "Catalog", "VidpipeTestSupport"]),
+        .testTarget(name: "CatalogPostgresTests", dependencies: ["CatalogPostgres", "Catalog", "VidpipeTestSupport"]),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Catalog", "CatalogSQLite", "Media", "Kafka"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
