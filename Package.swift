@@ -28,7 +28,11 @@ let package = Package(
         // Swift modules, one per concern.
         .target(name: "Media", dependencies: ["CFFmpeg"]),
         .target(name: "Scheduler"),
-        .target(name: "Catalog", dependencies: [.product(name: "SQLiteNIO", package: "sqlite-nio")]),
+        .target(name: "Catalog"),
+        .target(
+            name: "CatalogSQLite",
+            dependencies: ["Catalog", .product(name: "SQLiteNIO", package: "sqlite-nio")]
+        ),
         .target(
             name: "CatalogPostgres",
             dependencies: ["Catalog", .product(name: "PostgresNIO", package: "postgres-nio")]
@@ -58,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "vidpipe",
             dependencies: [
-                "Ingest", "Daemon", "Kafka", "Media", "Catalog", "CatalogPostgres", "Notifications", "Scheduler",
+                "Ingest", "Daemon", "Kafka", "Media", "Catalog", "CatalogSQLite", "CatalogPostgres", "Notifications", "Scheduler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -72,10 +76,23 @@ let package = Package(
 
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler"]),
-        .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
-        .testTarget(name: "CatalogPostgresTests", dependencies: ["CatalogPostgres", "Catalog"]),
+        // Shared test kit: servers, oracles and fixtures, one concern per file.
+        .target(
+            name: "VidpipeTestSupport",
+            dependencies: ["Catalog", "CatalogPostgres", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/VidpipeTestSupport"
+        ),
+        .testTarget(
+            name: "CatalogTests",
+            dependencies: ["Catalog", "CatalogSQLite", "CatalogPostgres", "VidpipeTestSupport"]
+        ),
+        .testTarget(name: "CatalogSQLiteTests", dependencies: ["CatalogSQLite", "Catalog", "VidpipeTestSupport"]),
+        .testTarget(name: "CatalogPostgresTests", dependencies: ["CatalogPostgres", "Catalog", "VidpipeTestSupport"]),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications"]),
-        .testTarget(name: "VidpipeTests", dependencies: ["Ingest", "Daemon", "vidpipe", "Catalog", "Media", "Kafka", "Notifications"]),
+        .testTarget(
+            name: "VidpipeTests",
+            dependencies: ["Ingest", "Daemon", "vidpipe", "Catalog", "CatalogSQLite", "Media", "Kafka", "Notifications", "VidpipeTestSupport"]
+        ),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
     ],
     swiftLanguageModes: [.v6]

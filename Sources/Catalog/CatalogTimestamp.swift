@@ -11,8 +11,8 @@ import Darwin
 ///
 /// Fixed width makes text order equal time order, so SQLite can index and sort them; microseconds
 /// match PostgreSQL's TIMESTAMPTZ, so both backends keep the same precision.
-enum CatalogTimestamp {
-    static func text(_ date: Date) -> String {
+package enum CatalogTimestamp {
+    package static func text(_ date: Date) -> String {
         let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
         let (seconds, fraction) = micros.floorDivided(by: 1_000_000)
         var time = time_t(seconds)
@@ -25,7 +25,7 @@ enum CatalogTimestamp {
         )
     }
 
-    static func date(_ text: String) -> Date? {
+    package static func date(_ text: String) -> Date? {
         let bytes = Array(text.utf8)
         // "YYYY-MM-DDTHH:MM:SS.ffffffZ"
         guard bytes.count == 27, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),

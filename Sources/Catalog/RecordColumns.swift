@@ -18,6 +18,17 @@ public protocol CatalogColumns {
     func optionalDate(_ name: String) throws -> Date?
 }
 
+extension CatalogColumns {
+    /// A text column holding one of an enum's raw values; any other text is a corrupt row.
+    func value<Value: RawRepresentable>(_ name: String, of table: String) throws -> Value where Value.RawValue == String {
+        let text = try string(name)
+        guard let value = Value(rawValue: text) else {
+            throw CatalogError(.corruptRow, "\(table).\(name) has unknown value \(text)")
+        }
+        return value
+    }
+}
+
 extension VideoRecord {
     /// Reads a `videos` row.
     public init(columns c: some CatalogColumns) throws {
@@ -81,13 +92,9 @@ extension FingerprintRecord {
 extension JobRecord {
     /// Reads a `jobs` row.
     public init(columns c: some CatalogColumns) throws {
-        let stateText = try c.string("state")
-        guard let state = JobState(rawValue: stateText) else {
-            throw CatalogError(.corruptRow, "jobs.state has unknown value \(stateText)")
-        }
         self.init(
             id: try c.string("id"), requestID: try c.optionalString("request_id"), origin: try c.string("origin"),
-            sourcePath: try c.string("source_path"), state: state, verdict: try c.optionalString("verdict"),
+            sourcePath: try c.string("source_path"), state: try c.value("state", of: "jobs"), verdict: try c.optionalString("verdict"),
             errorCode: try c.optionalString("error_code"), errorMessage: try c.optionalString("error_message"),
             videoID: try c.optionalString("video_id"), duplicateOf: try c.optionalString("duplicate_of"),
             createdAt: try c.date("created_at"), startedAt: try c.optionalDate("started_at"),
@@ -101,7 +108,7 @@ extension TaskRunRecord {
     public init(columns c: some CatalogColumns) throws {
         self.init(
             jobID: try c.string("job_id"), task: try c.string("task"), attempt: try c.int("attempt"),
-            state: try c.string("state"), startedAt: try c.optionalDate("started_at"),
+            state: try c.value("state", of: "task_runs"), startedAt: try c.optionalDate("started_at"),
             finishedAt: try c.optionalDate("finished_at"), durationMilliseconds: try c.optionalDouble("duration_ms"),
             error: try c.optionalString("error")
         )
@@ -123,8 +130,9 @@ extension NotificationRecord {
     /// Reads a `notifications` row.
     public init(columns c: some CatalogColumns) throws {
         self.init(
-            id: try c.string("id"), jobID: try c.string("job_id"), kind: try c.string("kind"),
-            recipient: try c.string("recipient"), subject: try c.string("subject"), state: try c.string("state"),
+            id: try c.string("id"), jobID: try c.string("job_id"), kind: try c.value("kind", of: "notifications"),
+            recipient: try c.string("recipient"), subject: try c.string("subject"),
+            state: try c.value("state", of: "notifications"),
             path: try c.optionalString("path"), createdAt: try c.date("created_at"), sentAt: try c.optionalDate("sent_at"),
             sender: try c.optionalString("sender"), message: try c.optionalString("message"), attempts: try c.int("attempts"),
             lastError: try c.optionalString("last_error"), nextAttemptAt: try c.optionalDate("next_attempt_at")

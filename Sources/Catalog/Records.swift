@@ -97,14 +97,6 @@ public struct StreamRecord: Codable, Sendable, Equatable {
     }
 }
 
-/// How a job ended.
-public enum JobState: String, Codable, Sendable, CaseIterable {
-    case succeeded
-    case rejected
-    case failed
-    case duplicate
-}
-
 /// One run of the pipeline over one source file.
 public struct JobRecord: Codable, Sendable, Equatable {
     public var id: String
@@ -156,14 +148,14 @@ public struct TaskRunRecord: Codable, Sendable, Equatable {
     public var task: String
     /// 1 for the first attempt.
     public var attempt: Int
-    public var state: String
+    public var state: TaskRunState
     public var startedAt: Date?
     public var finishedAt: Date?
     public var durationMilliseconds: Double?
     public var error: String?
 
     public init(
-        jobID: String, task: String, attempt: Int = 1, state: String, startedAt: Date? = nil,
+        jobID: String, task: String, attempt: Int = 1, state: TaskRunState, startedAt: Date? = nil,
         finishedAt: Date? = nil, durationMilliseconds: Double? = nil, error: String? = nil
     ) {
         self.jobID = jobID
@@ -208,12 +200,10 @@ public struct NotificationRecord: Codable, Sendable, Equatable {
     /// The email's Message-ID, stable for a job and kind, so a resend is recognisable.
     public var id: String
     public var jobID: String
-    /// "ready", "rejected", "missing_metadata", "duplicate", ...
-    public var kind: String
+    public var kind: NotificationKind
     public var recipient: String
     public var subject: String
-    /// "pending", "sent" or "failed".
-    public var state: String
+    public var state: NotificationState
     /// The .eml file written in embedded (outbox) mode.
     public var path: String?
     public var createdAt: Date
@@ -228,7 +218,7 @@ public struct NotificationRecord: Codable, Sendable, Equatable {
     public var nextAttemptAt: Date?
 
     public init(
-        id: String, jobID: String, kind: String, recipient: String, subject: String, state: String,
+        id: String, jobID: String, kind: NotificationKind, recipient: String, subject: String, state: NotificationState,
         path: String? = nil, createdAt: Date, sentAt: Date? = nil, sender: String? = nil, message: String? = nil,
         attempts: Int = 0, lastError: String? = nil, nextAttemptAt: Date? = nil
     ) {

@@ -76,157 +76,93 @@ public final class PostgresCatalog: Catalog {
     /// Applies `migrations` (sorted by version) that the database has not recorded yet, in one
     /// transaction holding an advisory lock: a second process waits for the first, then finds
     /// nothing to do. DDL is transactional in PostgreSQL, so a failed migration leaves no trace.
-    func apply(_ migrations: [Migration]) async throws {
-        let known = migrations.last?.version ?? 0
-        try await transaction { connection in
-            try await self.run(connection, "SELECT pg_advisory_xact_lock(\(Self.lockNamespace), \(Self.migrationLock))")
-            try await self.run(connection, PostgresQuery(unsafeSQL: Migration.bookkeepingPostgres))
-            var applied: [Int: String] = [:]
-            for row in try await self.run(connection, "SELECT version, name FROM schema_migrations") {
-                let columns = PostgresColumns(row: row, table: "schema_migrations")
-                applied[try columns.int("version")] = try columns.string("name")
-            }
-            if let newest = applied.keys.max(), newest > known {
-                throw CatalogError(
-                    .migrationFailed, "the database has schema version \(newest); this build knows up to \(known)"
-                )
-            }
-            for migration in migrations {
-                if let name = applied[migration.version] {
-                    guard name == migration.name else {
-                        throw CatalogError(
-                            .migrationFailed,
-                            "migration \(migration.version) is recorded as '\(name)', expected '\(migration.name)'"
-                        )
-                    }
-                    continue
-                }
-                do {
-                    // DDL from Migration.swift: constants of this build, not input.
-                    for statement in migration.postgres {
-                        try await self.run(connection, PostgresQuery(unsafeSQL: statement))
-                    }
-                    try await self.run(
-                        connection,
-                        """
-                        INSERT INTO schema_migrations (version, name, applied_at)
-                        VALUES (\(migration.version), \(migration.name), \(Date().postgres))
-                        """
-                    )
-                } catch let error as CatalogError {
-                    throw CatalogError(
-                        .migrationFailed, "migration \(migration.version) '\(migration.name)' failed: \(error.message)",
-                        isRetryable: error.isRetryable
-                    )
-                }
-            }
+    package func apply(_ migrations: [Migration]) async throws {
+        try await transaction { statements in
+            try await statements.run("SELECT pg_advisory_xact_lock(\(Self.lockNamespace), \(Self.migrationLock))")
+            try await statements.applyMigrations(migrations, store: "the database")
         }
     }
 
-    // MARK: - Reads
+    // MARK: - Catalog, through the statements shared with SQLite
 
     public func video(contentSHA256: String) async throws -> VideoRecord? {
-        try await query("SELECT * FROM videos WHERE content_sha256 = \(contentSHA256)").first.map(Self.videoRecord)
+        try await autocommit { try await $0.video(contentSHA256: contentSHA256) }
     }
 
     public func video(id: String) async throws -> VideoRecord? {
-        try await query("SELECT * FROM videos WHERE id = \(id)").first.map(Self.videoRecord)
+        try await autocommit { try await $0.video(id: id) }
     }
 
     public func job(id: String) async throws -> JobRecord? {
-        try await query("SELECT * FROM jobs WHERE id = \(id)").first.map(Self.jobRecord)
+        try await autocommit { try await $0.job(id: id) }
     }
 
     public func job(requestID: String) async throws -> JobRecord? {
-        try await query("SELECT * FROM jobs WHERE request_id = \(requestID)").first.map(Self.jobRecord)
+        try await autocommit { try await $0.job(requestID: requestID) }
     }
 
-    // Text tie-breakers use COLLATE "C": byte order, as SQLite sorts, whatever the database locale.
-
     public func jobs(sourcePath: String) async throws -> [JobRecord] {
-        try await query(
-            "SELECT * FROM jobs WHERE source_path = \(sourcePath) ORDER BY created_at DESC, id COLLATE \"C\" DESC"
-        ).map(Self.jobRecord)
+        try await autocommit { try await $0.jobs(sourcePath: sourcePath) }
     }
 
     public func recentJobs(limit: Int) async throws -> [JobRecord] {
-        guard limit > 0 else { return [] }
-        return try await query("SELECT * FROM jobs ORDER BY created_at DESC, id COLLATE \"C\" DESC LIMIT \(limit)")
-            .map(Self.jobRecord)
+        try await autocommit { try await $0.recentJobs(limit: limit) }
     }
 
     public func taskRuns(jobID: String) async throws -> [TaskRunRecord] {
-        try await query("SELECT * FROM task_runs WHERE job_id = \(jobID) ORDER BY task COLLATE \"C\", attempt")
-            .map(Self.taskRunRecord)
+        try await autocommit { try await $0.taskRuns(jobID: jobID) }
     }
 
     public func findings(jobID: String) async throws -> [QCFindingRecord] {
-        try await query("SELECT * FROM qc_findings WHERE job_id = \(jobID) ORDER BY seq").map(Self.findingRecord)
+        try await autocommit { try await $0.findings(jobID: jobID) }
     }
 
     public func streams(videoID: String) async throws -> [StreamRecord] {
-        try await query("SELECT * FROM streams WHERE video_id = \(videoID) ORDER BY idx").map(Self.streamRecord)
+        try await autocommit { try await $0.streams(videoID: videoID) }
     }
 
     public func notifications(jobID: String) async throws -> [NotificationRecord] {
-        try await query(
-            "SELECT * FROM notifications WHERE job_id = \(jobID) ORDER BY created_at, id COLLATE \"C\""
-        ).map(Self.notificationRecord)
+        try await autocommit { try await $0.notifications(jobID: jobID) }
     }
 
     public func renditions(videoID: String) async throws -> [RenditionRecord] {
-        try await query(
-            "SELECT * FROM renditions WHERE video_id = \(videoID) ORDER BY height DESC, name COLLATE \"C\""
-        ).map(Self.renditionRecord)
+        try await autocommit { try await $0.renditions(videoID: videoID) }
     }
 
     public func sceneCuts(videoID: String) async throws -> [SceneCutRecord] {
-        try await query("SELECT * FROM scene_cuts WHERE video_id = \(videoID) ORDER BY seq").map(Self.sceneCutRecord)
+        try await autocommit { try await $0.sceneCuts(videoID: videoID) }
     }
 
     public func fingerprints() async throws -> [FingerprintRecord] {
-        try await query("SELECT * FROM fingerprints ORDER BY video_id COLLATE \"C\"").map(Self.fingerprintRecord)
+        try await autocommit { try await $0.fingerprints() }
     }
 
-    // MARK: - Writes
-
     public func commit(_ batch: GoldBatch) async throws {
-        try await transaction { connection in
-            try await self.insert(batch, connection)
+        try await transaction { statements in
+            // Two deliveries of one job racing: the second waits here until the first commits,
+            // then sees its row and changes nothing.
+            try await statements.run("SELECT pg_advisory_xact_lock(\(Self.lockNamespace), hashtext(\(batch.job.id)))")
+            try await statements.insert(batch)
         }
     }
 
     public func recordTaskRuns(_ runs: [TaskRunRecord]) async throws {
         guard !runs.isEmpty else { return }
         // One upserting statement, atomic on its own: no BEGIN/COMMIT round trips.
-        try await withConnection("INSERT INTO task_runs") { connection in
-            try await self.insertTaskRuns(runs, connection, upsert: true)
-        }
+        try await autocommit { try await $0.insertTaskRuns(runs, upsert: true) }
     }
 
     public func claimNotifications(dueBy date: Date, limit: Int, leaseUntil: Date) async throws -> [NotificationRecord] {
-        // SKIP LOCKED: a concurrent claim passes over the rows this one is taking.
-        try await query(
-            """
-            UPDATE notifications SET next_attempt_at = \(leaseUntil.postgres)
-            WHERE id IN (
-                SELECT id FROM notifications
-                WHERE state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= \(date.postgres))
-                ORDER BY created_at, id COLLATE "C" LIMIT \(limit)
-                FOR UPDATE SKIP LOCKED)
-            RETURNING *
-            """
-        ).map(Self.notificationRecord).sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        // One statement; SKIP LOCKED makes a concurrent claim pass over the rows this one is taking.
+        try await autocommit { try await $0.claimNotifications(dueBy: date, limit: limit, leaseUntil: leaseUntil) }
     }
 
     public func markNotificationFailed(id: String, error: String, retryAt: Date) async throws {
-        try await query(
-            "UPDATE notifications SET attempts = attempts + 1, last_error = \(error), next_attempt_at = \(retryAt.postgres) WHERE id = \(id)"
-        )
+        try await autocommit { try await $0.markNotificationFailed(id: id, error: error, retryAt: retryAt) }
     }
 
     public func markNotificationSent(id: String, at date: Date, path: String?) async throws {
-        try await query("UPDATE notifications SET state = 'sent', sent_at = \(date.postgres), path = \(path) WHERE id = \(id)")
+        try await autocommit { try await $0.markNotificationSent(id: id, at: date, path: path) }
     }
 
     /// Stops using the catalog: later calls throw ``CatalogError/Code/closed``. A pool this
@@ -242,200 +178,31 @@ public final class PostgresCatalog: Catalog {
         await ownRun?.value
     }
 
-    // MARK: - Writing a batch
-
-    private func insert(_ batch: GoldBatch, _ connection: PostgresConnection) async throws {
-        let job = batch.job
-        // Two deliveries of one job racing: the second waits here until the first commits,
-        // then sees its row and changes nothing.
-        try await run(connection, "SELECT pg_advisory_xact_lock(\(Self.lockNamespace), hashtext(\(job.id)))")
-        // The job itself, or another job holding its request id, in one round trip.
-        for row in try await run(connection, "SELECT id FROM jobs WHERE id = \(job.id) OR request_id = \(job.requestID)") {
-            let ownerID = (try? PostgresColumns(row: row, table: "jobs").string("id")) ?? "?"
-            if ownerID == job.id { return }  // Already committed: a redelivered batch changes nothing.
-            throw CatalogError(.duplicateRequest, "request \(job.requestID ?? "") is already recorded as job \(ownerID)")
-        }
-
-        // A video with the same content may have been stored since the pipeline looked (or is
-        // being stored by a racing job: ON CONFLICT waits for it): keep that row, link to it.
-        var storedVideoID: [String: String] = [:]
-        if let video = batch.video {
-            if try await insertVideo(video, connection) {
-                try await insertStreams(batch.streams, connection)
-                try await insertSilver(of: batch, connection)
-            } else {
-                let existing = try await run(connection, "SELECT id FROM videos WHERE content_sha256 = \(video.contentSHA256)")
-                guard let row = existing.first else {
-                    throw CatalogError(.queryFailed, "video \(video.contentSHA256) conflicted but cannot be read", isRetryable: true)
-                }
-                storedVideoID[video.id] = try PostgresColumns(row: row, table: "videos").string("id")
-            }
-        }
-        func linked(_ id: String?) -> String? { id.map { storedVideoID[$0] ?? $0 } }
-
-        try await run(
-            connection,
-            """
-            INSERT INTO jobs (id, request_id, origin, source_path, state, verdict, error_code, error_message,
-                              video_id, duplicate_of, created_at, started_at, finished_at, log_path)
-            VALUES (\(job.id), \(job.requestID), \(job.origin), \(job.sourcePath), \(job.state.rawValue),
-                    \(job.verdict), \(job.errorCode), \(job.errorMessage), \(linked(job.videoID)),
-                    \(linked(job.duplicateOf)), \(job.createdAt.postgres), \(job.startedAt.postgres),
-                    \(job.finishedAt.postgres), \(job.logPath))
-            """
-        )
-        try await insertTaskRuns(batch.taskRuns, connection)
-        try await insertRows(
-            connection, into: "qc_findings",
-            columns: ["job_id", "seq", "video_id", "kind", "severity", "message", "start_seconds", "end_seconds"],
-            Array(batch.findings.enumerated())
-        ) { item, row in
-            let (seq, finding) = item
-            row.append(finding.jobID); row.append(seq); row.append(linked(finding.videoID)); row.append(finding.kind)
-            row.append(finding.severity); row.append(finding.message); row.append(finding.startSeconds)
-            row.append(finding.endSeconds)
-        }
-        try await insertRows(
-            connection, into: "notifications",
-            columns: ["id", "job_id", "kind", "recipient", "subject", "state", "path", "created_at", "sent_at", "sender",
-                      "message", "attempts", "last_error", "next_attempt_at"],
-            batch.notifications
-        ) { notification, row in
-            row.append(notification.id); row.append(notification.jobID); row.append(notification.kind)
-            row.append(notification.recipient); row.append(notification.subject); row.append(notification.state)
-            row.append(notification.path); row.append(notification.createdAt.postgres); row.append(notification.sentAt.postgres)
-            row.append(notification.sender); row.append(notification.message); row.append(notification.attempts)
-            row.append(notification.lastError); row.append(notification.nextAttemptAt.postgres)
-        }
-    }
-
-    /// Task runs as recorded, or (`upsert`) replacing an earlier record of the same attempt.
-    private func insertTaskRuns(_ runs: [TaskRunRecord], _ connection: PostgresConnection, upsert: Bool = false) async throws {
-        try await insertRows(
-            connection, into: "task_runs",
-            columns: ["job_id", "task", "attempt", "state", "started_at", "finished_at", "duration_ms", "error"], runs,
-            suffix: upsert
-                ? """
-                   ON CONFLICT (job_id, task, attempt) DO UPDATE SET state = excluded.state,
-                  started_at = excluded.started_at, finished_at = excluded.finished_at,
-                  duration_ms = excluded.duration_ms, error = excluded.error
-                  """ : ""
-        ) { run, row in
-            row.append(run.jobID); row.append(run.task); row.append(run.attempt); row.append(run.state)
-            row.append(run.startedAt.postgres); row.append(run.finishedAt.postgres); row.append(run.durationMilliseconds)
-            row.append(run.error)
-        }
-    }
-
-    /// Inserts `video` unless its content hash is stored; returns whether it was inserted.
-    private func insertVideo(_ video: VideoRecord, _ connection: PostgresConnection) async throws -> Bool {
-        // JSON columns take text through an explicit cast: a text parameter is not assignable to json.
-        let inserted = try await run(
-            connection,
-            """
-            INSERT INTO videos (id, content_sha256, original_name, source_path, bronze_path, size_bytes, container,
-                                duration_seconds, bit_rate, width, height, video_codec, audio_codec, probe_json,
-                                sidecar_json, first_seen_at)
-            VALUES (\(video.id), \(video.contentSHA256), \(video.originalName), \(video.sourcePath),
-                    \(video.bronzePath), \(video.sizeBytes), \(video.container), \(video.durationSeconds),
-                    \(video.bitRate), \(video.width), \(video.height), \(video.videoCodec), \(video.audioCodec),
-                    \(video.probeJSON)::json, \(video.sidecarJSON)::json, \(video.firstSeenAt.postgres))
-            ON CONFLICT (content_sha256) DO NOTHING
-            RETURNING id
-            """
-        )
-        return !inserted.isEmpty
-    }
-
-    private func insertStreams(_ streams: [StreamRecord], _ connection: PostgresConnection) async throws {
-        try await insertRows(
-            connection, into: "streams",
-            columns: ["video_id", "idx", "kind", "codec", "profile", "width", "height", "frame_rate", "pixel_format",
-                      "sample_rate", "channels", "channel_layout", "bit_rate", "language", "rotation_degrees", "detail_json"],
-            casts: ["detail_json": "::json"], streams
-        ) { stream, row in
-            row.append(stream.videoID); row.append(stream.index); row.append(stream.kind); row.append(stream.codec)
-            row.append(stream.profile); row.append(stream.width); row.append(stream.height); row.append(stream.frameRate)
-            row.append(stream.pixelFormat); row.append(stream.sampleRate); row.append(stream.channels)
-            row.append(stream.channelLayout); row.append(stream.bitRate); row.append(stream.language)
-            row.append(stream.rotationDegrees); row.append(stream.detailJSON)
-        }
-    }
-
-    private func insertSilver(of batch: GoldBatch, _ connection: PostgresConnection) async throws {
-        try await insertRows(
-            connection, into: "renditions",
-            columns: ["video_id", "name", "path", "width", "height", "duration_seconds", "size_bytes", "bit_rate", "psnr",
-                      "ssim", "verified"],
-            batch.renditions
-        ) { rendition, row in
-            row.append(rendition.videoID); row.append(rendition.name); row.append(rendition.path); row.append(rendition.width)
-            row.append(rendition.height); row.append(rendition.durationSeconds); row.append(rendition.sizeBytes)
-            row.append(rendition.bitRate); row.append(rendition.psnr); row.append(rendition.ssim); row.append(rendition.verified)
-        }
-        try await insertRows(
-            connection, into: "scene_cuts", columns: ["video_id", "seq", "seconds", "score"], Array(batch.sceneCuts.enumerated())
-        ) { item, row in
-            row.append(item.element.videoID); row.append(item.offset); row.append(item.element.seconds); row.append(item.element.score)
-        }
-        if let fingerprint = batch.fingerprint {
-            try await run(
-                connection,
-                """
-                INSERT INTO fingerprints (video_id, seconds_per_hash, hashes_hex)
-                VALUES (\(fingerprint.videoID), \(fingerprint.secondsPerHash), \(fingerprint.hashesHex))
-                """
-            )
-        }
-    }
-
-    // MARK: - Running statements
-
-    /// Inserts `rows` with one multi-row statement (a round trip per table, not per row);
-    /// `bind` appends one row's values, a bound parameter each, in `columns` order.
-    private func insertRows<Row>(
-        _ connection: PostgresConnection, into table: String, columns: [String], casts: [String: String] = [:],
-        _ rows: [Row], suffix: String = "", bind: (Row, inout PostgresBindings) -> Void
-    ) async throws {
-        // A statement takes at most 65,535 parameters.
-        let rowsPerStatement = max(1, 30_000 / columns.count)
-        for start in stride(from: 0, to: rows.count, by: rowsPerStatement) {
-            let chunk = rows[start..<min(rows.count, start + rowsPerStatement)]
-            var bindings = PostgresBindings(capacity: chunk.count * columns.count)
-            var tuples: [String] = []
-            for row in chunk {
-                let first = bindings.count
-                bind(row, &bindings)
-                precondition(bindings.count == first + columns.count, "\(table): a row bound \(bindings.count - first) of \(columns.count) values")
-                tuples.append("(" + columns.indices.map { "$\(first + $0 + 1)\(casts[columns[$0]] ?? "")" }.joined(separator: ", ") + ")")
-            }
-            let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES \(tuples.joined(separator: ", "))\(suffix)"
-            try await run(connection, PostgresQuery(unsafeSQL: sql, binds: bindings))
-        }
-    }
+    // MARK: - Connections
 
     private func checkOpen() throws {
         if lifecycle.withLock({ $0.closed }) { throw CatalogError(.closed, "the PostgreSQL catalog is closed") }
     }
 
-    /// Runs one statement on a pooled connection and collects its rows.
-    @discardableResult
-    private func query(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
-        // Leased here rather than by `client.query`, so that `run` can refuse a connection
-        // the pool has not yet seen close.
-        try await withConnection(query.sql) { try await self.run($0, query) }
+    /// Runs `body`'s statements on one leased connection, each its own transaction.
+    /// `what` names the call in error messages.
+    private func autocommit<Result: Sendable>(
+        _ what: String = #function, _ body: @escaping @Sendable (PostgresStatements) async throws -> Result
+    ) async throws -> Result {
+        try await withConnection(what) { try await body(PostgresStatements(connection: $0, logger: self.logger)) }
     }
 
     /// Runs `body` between `BEGIN` and `COMMIT` on one leased connection, rolling back on any error.
     ///
     /// A failed COMMIT leaves the outcome unknown; a retry is safe because a batch is
     /// idempotent on its job id.
-    private func transaction(_ body: @escaping @Sendable (PostgresConnection) async throws -> Void) async throws {
+    private func transaction(_ body: @escaping @Sendable (PostgresStatements) async throws -> Void) async throws {
         try await withConnection("BEGIN") { connection in
-            try await self.run(connection, "BEGIN")
+            let statements = PostgresStatements(connection: connection, logger: self.logger)
+            try await statements.run("BEGIN")
             do {
-                try await body(connection)
-                try await self.run(connection, "COMMIT")
+                try await body(statements)
+                try await statements.run("COMMIT")
             } catch {
                 // A closed connection cannot roll back (PostgresNIO would never answer the
                 // ROLLBACK); the server discards the transaction anyway.
@@ -446,16 +213,16 @@ public final class PostgresCatalog: Catalog {
     }
 
     /// Runs `body` on one leased connection, within ``callDeadline``; errors become
-    /// ``CatalogError``s (`sql` names the work in their message).
+    /// ``CatalogError``s (`what` names the work in their message).
     private func withConnection<Result: Sendable>(
-        _ sql: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+        _ what: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try checkOpen()
-        return try await withinDeadline(sql) {
+        return try await withinDeadline(what) {
             do {
                 return try await self.client.withConnection(body)
             } catch {
-                throw CatalogError(postgres: error, sql: sql)
+                throw CatalogError(postgres: error, sql: what)
             }
         }
     }
@@ -489,28 +256,6 @@ public final class PostgresCatalog: Catalog {
         } onCancel: {
             race.work.withLock { $0?.cancel() }
         }
-    }
-
-    @discardableResult
-    private func run(_ connection: PostgresConnection, _ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
-        // PostgresNIO drops a query written to a closed connection without ever answering
-        // it: e.g. the next statement after a server restart's "terminating connection".
-        guard !connection.isClosed else {
-            throw CatalogError(.unavailable, "the connection to PostgreSQL closed (\(query.sql.prefix(60)))", isRetryable: true)
-        }
-        do {
-            return try await collect(connection.query(query, logger: logger))
-        } catch {
-            throw CatalogError(postgres: error, sql: query.sql)
-        }
-    }
-
-    private func collect(_ rows: PostgresRowSequence) async throws -> [PostgresRandomAccessRow] {
-        var collected: [PostgresRandomAccessRow] = []
-        for try await row in rows {
-            collected.append(row.makeRandomAccess())
-        }
-        return collected
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Catalog
 import CatalogPostgres
+import CatalogSQLite
 import Daemon
 import Foundation
 import Ingest

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Catalog
+import CatalogSQLite
 import Foundation
 import Ingest
 import Logging

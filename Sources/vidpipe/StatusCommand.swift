@@ -96,14 +96,14 @@ struct StatusCommand: AsyncParsableCommand {
         print(lines.joined(separator: "\n"))
         if !detail.taskRuns.isEmpty {
             print("\n" + TextTable.render(header: ["TASK", "ATTEMPT", "STATE", "MS", "ERROR"], rows: detail.taskRuns.map { run in
-                [run.task, "\(run.attempt)", run.state, run.durationMilliseconds.map { String(format: "%.1f", $0) } ?? "-", run.error ?? ""]
+                [run.task, "\(run.attempt)", run.state.rawValue, run.durationMilliseconds.map { String(format: "%.1f", $0) } ?? "-", run.error ?? ""]
             }))
         }
         if !detail.findings.isEmpty {
             print("\nfindings:\n" + detail.findings.map { "  \($0.severity)  \($0.kind)  \($0.message)" }.joined(separator: "\n"))
         }
         if !detail.notifications.isEmpty {
-            print("\nnotifications:\n" + detail.notifications.map { "  \($0.kind)  \($0.state)  \($0.recipient)  \($0.path ?? "")" }.joined(separator: "\n"))
+            print("\nnotifications:\n" + detail.notifications.map { "  \($0.kind.rawValue)  \($0.state.rawValue)  \($0.recipient)  \($0.path ?? "")" }.joined(separator: "\n"))
         }
     }
 }

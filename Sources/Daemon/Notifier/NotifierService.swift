@@ -118,7 +118,7 @@ public struct NotifierService: Service {
         while true {
             do {
                 try await catalog.markNotificationSent(id: notification.id, at: Date(), path: delivery.destination)
-                logger.info("mail delivered", metadata: ["kind": "\(notification.kind)"])
+                logger.info("mail delivered", metadata: ["kind": "\(notification.kind.rawValue)"])
                 return true
             } catch {
                 attemptsLeft -= 1

@@ -62,9 +62,9 @@ extension JobResult {
     func commit(to catalog: any Catalog, taskRuns: [TaskRunRecord]) async throws -> CommittedJob {
         let notifications = emails.map { email in
             NotificationRecord(
-                id: email.messageID, jobID: job.id, kind: email.headers.first { $0.name == NotificationComposer.kindHeader }?.value ?? "ready",
+                id: email.messageID, jobID: job.id, kind: email.headers.first { $0.name == NotificationComposer.kindHeader }.flatMap { NotificationKind(rawValue: $0.value) } ?? .ready,
                 recipient: email.to.map(\.address).joined(separator: ", "), subject: email.subject,
-                state: "pending", path: nil, createdAt: Date(), sentAt: nil,
+                state: .pending, path: nil, createdAt: Date(), sentAt: nil,
                 sender: email.from.address, message: String(decoding: email.rfc5322(), as: UTF8.self))
         }
         try await catalog.commit(GoldBatch(video: video, streams: streams, job: job, taskRuns: taskRuns,

@@ -19,9 +19,10 @@ final class TaskRunRecorder: Sendable {
             case .running:
                 state.startedAt[transition.task] = transition.at
             case .succeeded, .failed, .retrying, .skipped, .cancelled:
+                guard let runState = TaskRunState(rawValue: transition.state.rawValue) else { return }
                 let started = state.startedAt.removeValue(forKey: transition.task)
                 state.finished.append(TaskRunRecord(
-                    jobID: jobID, task: transition.task, attempt: transition.attempt, state: transition.state.rawValue,
+                    jobID: jobID, task: transition.task, attempt: transition.attempt, state: runState,
                     startedAt: started, finishedAt: transition.at,
                     durationMilliseconds: started.map { transition.at.timeIntervalSince($0) * 1000 },
                     error: transition.detail))

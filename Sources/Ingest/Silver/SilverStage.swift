@@ -48,7 +48,7 @@ struct SilverStage: Sendable {
                               thumbnails: configuration.thumbnails, ladder: configuration.ladder)
         do {
             return try await SilverPass.run(path: file.resolvedPath, plan: plan)
-        } catch var error as MediaError {
+        } catch var error {
             try? FileManager.default.removeItem(atPath: plan.outputDirectory)
             error.path = file.requestedPath
             throw IngestError(error)

@@ -1,45 +1,65 @@
 import Catalog
-@testable import CatalogPostgres
+import CatalogPostgres
 import Foundation
 import Logging
-import Testing
 
 /// The PostgreSQL server the tests use: `VIDPIPE_TEST_PG_URI`, as printed by
-/// `scripts/services/postgres start` (its `PG_CONN_URI`). With `VIDPIPE_REQUIRE_SERVICES=1`
-/// the tests run, and fail loudly, even when it is missing.
-enum PostgresTestServer {
-    static let environment = ProcessInfo.processInfo.environment
-    static let uri = environment["VIDPIPE_TEST_PG_URI"].flatMap { $0.isEmpty ? nil : $0 }
-    static let isRequired = environment["VIDPIPE_REQUIRE_SERVICES"] == "1"
-    static let shouldRun = uri != nil || isRequired
-    static let skipReason: Comment = "set VIDPIPE_TEST_PG_URI (scripts/services/postgres start prints it) to run the PostgreSQL tests"
+/// `scripts/services/postgres start` (its `PG_CONN_URI`).
+///
+/// Without the variable the PostgreSQL tests are skipped, unless `VIDPIPE_REQUIRE_SERVICES=1`
+/// says the run must cover them: then they run and fail loudly at ``settings()``.
+public enum PostgresTestServer {
+    /// The server's URI, when the environment names one.
+    public static let uri = ProcessInfo.processInfo.environment["VIDPIPE_TEST_PG_URI"].flatMap { $0.isEmpty ? nil : $0 }
+    /// Whether the run must cover the services (`VIDPIPE_REQUIRE_SERVICES=1`, set by `scripts/test`).
+    public static let isRequired = ProcessInfo.processInfo.environment["VIDPIPE_REQUIRE_SERVICES"] == "1"
+    /// Whether PostgreSQL tests run: a server is configured, or one is required.
+    public static let shouldRun = uri != nil || isRequired
+    /// Why PostgreSQL tests are skipped when ``shouldRun`` is false.
+    public static let skipReason = "set VIDPIPE_TEST_PG_URI (scripts/services/postgres start prints it) to run the PostgreSQL tests"
 
-    static func settings() throws -> PostgresConnectionSettings {
+    /// The configured server's settings.
+    ///
+    /// - Throws: ``TestEnvironmentError`` when no server is configured.
+    public static func settings() throws -> PostgresConnectionSettings {
         guard let uri else {
             throw TestEnvironmentError("VIDPIPE_REQUIRE_SERVICES=1 but VIDPIPE_TEST_PG_URI is not set: run scripts/services/postgres start")
         }
         return try PostgresConnectionSettings(uri: uri)
     }
 
+    /// A logger that drops everything, for catalogs under test.
+    public static let quietLogger = Logger(label: "vidpipe.test.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// Runs `scripts/services/postgres ARGUMENT` (e.g. `restart`) and waits for it.
+    public static func service(_ argument: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: repositoryRoot + "/scripts/services/postgres")
+        process.arguments = [argument]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw TestEnvironmentError("scripts/services/postgres \(argument) exited with \(process.terminationStatus)")
+        }
+    }
+
+    /// The checkout this file belongs to (three folders up).
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
-
-    static let quietLogger = Logger(label: "vidpipe.test.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
-}
-
-struct TestEnvironmentError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// A database of its own for one test, created through `psql` on the server's `postgres`
 /// database and dropped afterwards.
-struct TestDatabase {
-    let name: String
-    let settings: PostgresConnectionSettings
+public struct TestDatabase: Sendable {
+    /// The database's generated name (`vp_test_…`).
+    public let name: String
+    /// Settings that connect to this database.
+    public let settings: PostgresConnectionSettings
 
-    /// Creates a fresh database, runs `body`, drops the database (also when `body` throws).
-    static func with<T>(_ body: (TestDatabase) async throws -> T) async throws -> T {
+    /// Creates a fresh database on ``PostgresTestServer``, runs `body`, and drops the
+    /// database (also when `body` throws).
+    public static func with<T>(_ body: (TestDatabase) async throws -> T) async throws -> T {
         var settings = try PostgresTestServer.settings()
         // A generated identifier: database names cannot be bound parameters.
         let name = "vp_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
@@ -57,24 +77,24 @@ struct TestDatabase {
         }
     }
 
-    /// A catalog on this database running its own pool, migrated unless told otherwise.
-    func catalog(migrated: Bool = true, callDeadline: Duration = .seconds(30)) async throws -> PostgresCatalog {
+    /// A catalog on this database running its own pool (close it), migrated unless told otherwise.
+    public func catalog(migrated: Bool = true, callDeadline: Duration = PostgresCatalog.defaultCallDeadline) async throws -> PostgresCatalog {
         let catalog = PostgresCatalog.running(settings: settings, logger: PostgresTestServer.quietLogger, callDeadline: callDeadline)
         if migrated { try await catalog.migrate() }
         return catalog
     }
 
     /// Runs `sql` with the psql CLI (an oracle independent of PostgresNIO) and returns its
-    /// unaligned, tuples-only output lines (`|` between columns).
+    /// unaligned, tuples-only output lines (`|` between columns, NULL as nothing).
     @discardableResult
-    func psql(_ sql: String) throws -> [String] {
+    public func psql(_ sql: String) throws -> [String] {
         let (status, output, errors) = try run(psqlArguments(sql))
         guard status == 0 else { throw TestEnvironmentError("psql failed (\(status)): \(errors) for: \(sql)") }
         return output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }
     }
 
-    /// Starts psql with `sql` in the background, e.g. a session that holds a lock.
-    func psqlInBackground(_ sql: String) throws -> Process {
+    /// Starts psql with `sql` in the background, e.g. a session that holds a lock; terminate it when done.
+    public func psqlInBackground(_ sql: String) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
         process.arguments = psqlArguments(sql)
@@ -111,18 +131,5 @@ struct TestDatabase {
         let errorData = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
-    }
-}
-
-/// Runs `scripts/services/postgres ARGUMENT` and waits for it.
-func postgresService(_ argument: String) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: PostgresTestServer.repositoryRoot + "/scripts/services/postgres")
-    process.arguments = [argument]
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw TestEnvironmentError("scripts/services/postgres \(argument) exited with \(process.terminationStatus)")
     }
 }

@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import SQLiteNIO
 
@@ -80,47 +81,16 @@ struct SQLiteColumns: CatalogColumns {
 }
 
 extension SQLiteData {
-    init(_ value: String?) { self = value.map { .text($0) } ?? .null }
-    init(_ value: Int?) { self = value.map { .integer(SQLiteInt64($0)) } ?? .null }
-    init(_ value: Int64?) { self = value.map { .integer(SQLiteInt64($0)) } ?? .null }
-    init(_ value: Double?) { self = value.map { .float($0) } ?? .null }
-    init(_ value: Date?) { self = value.map { .text(CatalogTimestamp.text($0)) } ?? .null }
-}
-
-extension SQLiteCatalog {
-    static func videoRecord(_ row: SQLiteRow) throws -> VideoRecord {
-        try VideoRecord(columns: SQLiteColumns(row: row, table: "videos"))
-    }
-
-    static func streamRecord(_ row: SQLiteRow) throws -> StreamRecord {
-        try StreamRecord(columns: SQLiteColumns(row: row, table: "streams"))
-    }
-
-    static func renditionRecord(_ row: SQLiteRow) throws -> RenditionRecord {
-        try RenditionRecord(columns: SQLiteColumns(row: row, table: "renditions"))
-    }
-
-    static func sceneCutRecord(_ row: SQLiteRow) throws -> SceneCutRecord {
-        try SceneCutRecord(columns: SQLiteColumns(row: row, table: "scene_cuts"))
-    }
-
-    static func fingerprintRecord(_ row: SQLiteRow) throws -> FingerprintRecord {
-        try FingerprintRecord(columns: SQLiteColumns(row: row, table: "fingerprints"))
-    }
-
-    static func jobRecord(_ row: SQLiteRow) throws -> JobRecord {
-        try JobRecord(columns: SQLiteColumns(row: row, table: "jobs"))
-    }
-
-    static func taskRunRecord(_ row: SQLiteRow) throws -> TaskRunRecord {
-        try TaskRunRecord(columns: SQLiteColumns(row: row, table: "task_runs"))
-    }
-
-    static func findingRecord(_ row: SQLiteRow) throws -> QCFindingRecord {
-        try QCFindingRecord(columns: SQLiteColumns(row: row, table: "qc_findings"))
-    }
-
-    static func notificationRecord(_ row: SQLiteRow) throws -> NotificationRecord {
-        try NotificationRecord(columns: SQLiteColumns(row: row, table: "notifications"))
+    /// The SQLite encoding of a bound catalog value: timestamps as fixed-width text, booleans
+    /// as 0 or 1, JSON as text.
+    init(_ value: CatalogValue) {
+        switch value {
+        case .null: self = .null
+        case .text(let text), .json(let text): self = .text(text)
+        case .integer(let integer): self = .integer(SQLiteInt64(integer))
+        case .real(let real): self = .float(real)
+        case .boolean(let boolean): self = .integer(boolean ? 1 : 0)
+        case .timestamp(let date): self = .text(CatalogTimestamp.text(date))
+        }
     }
 }
