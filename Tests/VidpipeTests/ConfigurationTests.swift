@@ -75,7 +75,9 @@ import Testing
         "postgres://vidpipe:s3cretPW#/x@db.example.com/vidpipe",  // unencoded `#` and `/` in the password
     ])
     func configRedactsSecrets(uri: String) throws {
-        let lake = try TestLake(environment: ["SMTP_PASSWORD": "mailPW123", "PG_CONN_URI": uri, "SMTP_USER": "mailer"])
+        let lake = try TestLake(environment: [
+            "SMTP_SERVER": "mail.example.com", "SMTP_PASSWORD": "mailPW123", "PG_CONN_URI": uri, "SMTP_USER": "mailer",
+        ])
         defer { lake.remove() }
         let result = try lake.vidpipe(["config"])
         #expect(result.status == 0, "\(result.stderr)")

@@ -5,74 +5,95 @@ extension MediaPolicy {
     /// QC findings (black, frozen, silent segments, loudness, decode errors …) are carried
     /// over with their timecodes, so the verdict holds every reason.
     public func evaluate(_ probe: ProbeReport, silver: SilverResult? = nil) -> PolicyVerdict {
-        var findings: [PolicyFinding] = []
-        func fail(_ rule: String, _ message: String) { findings.append(PolicyFinding(rule: rule, severity: .fail, message: message)) }
+        var findings = containerFindings(probe) + streamFindings(probe) + lengthFindings(probe)
+        if let silver { findings += qualityFindings(probe, silver: silver) }
+        return PolicyVerdict(findings: findings)
+    }
 
+    private static func fail(_ rule: String, _ message: String) -> PolicyFinding {
+        PolicyFinding(rule: rule, severity: .fail, message: message)
+    }
+
+    private func containerFindings(_ probe: ProbeReport) -> [PolicyFinding] {
         let demuxerNames = Set(probe.container.formatName.split(separator: ",").map(String.init))
-        if !containers.isEmpty, demuxerNames.isDisjoint(with: containers) {
-            fail("policy.container", "container \(probe.container.formatName) is not accepted (allowed: \(containers.sorted().joined(separator: ", ")))")
-        }
-        let videos = probe.streams.filter { $0.kind == .video && !$0.isAttachedPicture }
-        let audios = probe.streams.filter { $0.kind == .audio }
-        if videos.isEmpty {
-            fail("policy.video_missing", "no video stream: only \(audios.isEmpty ? "non-media" : "audio") streams found")
-        }
-        for stream in videos {
-            let codec = stream.codecName
-            if !videoCodecs.isEmpty, !videoCodecs.contains(codec) {
-                fail("policy.video_codec", "stream #\(stream.index): video codec \(codec) is not accepted (allowed: \(videoCodecs.sorted().joined(separator: ", ")))")
-            }
-            if let width = stream.width, let height = stream.height {
-                if width < minWidth || height < minHeight {
-                    fail("policy.min_resolution", "stream #\(stream.index): \(width)x\(height) is below the minimum \(minWidth)x\(minHeight)")
-                }
-                if width > maxWidth || height > maxHeight {
-                    fail("policy.max_resolution", "stream #\(stream.index): \(width)x\(height) is above the maximum \(maxWidth)x\(maxHeight)")
-                }
-            } else {
-                fail("policy.resolution_unknown", "stream #\(stream.index): the container does not declare the picture size")
-            }
-        }
-        for stream in audios {
-            let codec = stream.codecName
-            if !audioCodecs.isEmpty, !audioCodecs.contains(codec) {
-                fail("policy.audio_codec", "stream #\(stream.index): audio codec \(codec) is not accepted (allowed: \(audioCodecs.sorted().joined(separator: ", ")))")
-            }
-        }
-        if audios.isEmpty, !videos.isEmpty {
-            switch audio {
-            case .require: fail("policy.audio_missing", "no audio stream, and audio is required")
-            case .warn: findings.append(PolicyFinding(rule: "policy.audio_missing", severity: .warn, message: "no audio stream"))
-            case .optional: break
-            }
-        }
+        guard !containers.isEmpty, demuxerNames.isDisjoint(with: containers) else { return [] }
+        return [Self.fail("policy.container", "container \(probe.container.formatName) is not accepted (allowed: \(containers.sorted().joined(separator: ", ")))")]
+    }
+
+    /// Duration and bit rate.
+    private func lengthFindings(_ probe: ProbeReport) -> [PolicyFinding] {
+        var findings: [PolicyFinding] = []
         if let duration = probe.container.durationSeconds {
             if duration > maxDurationSeconds {
-                fail("policy.max_duration", String(format: "duration %.3f s exceeds the maximum %.0f s", duration, maxDurationSeconds))
+                findings.append(Self.fail("policy.max_duration", String(format: "duration %.3f s exceeds the maximum %.0f s", duration, maxDurationSeconds)))
             }
         } else {
             findings.append(PolicyFinding(rule: "policy.duration_unknown", severity: .warn, message: "the container does not declare a duration"))
         }
         if minBitRate > 0, let bitRate = probe.container.bitRate, bitRate < minBitRate {
-            fail("policy.min_bitrate", "bit rate \(bitRate / 1000) kb/s is below the minimum \(minBitRate / 1000) kb/s")
+            findings.append(Self.fail("policy.min_bitrate", "bit rate \(bitRate / 1000) kb/s is below the minimum \(minBitRate / 1000) kb/s"))
         }
-        if let silver {
-            findings += silver.qc.findings.map { finding in
-                PolicyFinding(rule: finding.kind.rawValue, severity: PolicyFinding.Severity(finding.severity), message: finding.message,
-                              startSeconds: finding.start, endSeconds: finding.end)
-            }
-            if let duration = probe.container.durationSeconds, duration > 0 {
-                let black = silver.qc.black.reduce(0) { $0 + $1.duration } / duration
-                if black > maxBlackShare {
-                    fail("policy.max_black_share", String(format: "%.0f%% of the video is black (limit %.0f%%)", black * 100, maxBlackShare * 100))
-                }
-                let silent = silver.qc.silence.reduce(0) { $0 + $1.duration } / duration
-                if !audios.isEmpty, silent > maxSilenceShare {
-                    fail("policy.max_silence_share", String(format: "%.0f%% of the audio is silent (limit %.0f%%)", silent * 100, maxSilenceShare * 100))
-                }
+        return findings
+    }
+
+    /// Codecs and picture sizes of every stream, and whether there is video and audio.
+    private func streamFindings(_ probe: ProbeReport) -> [PolicyFinding] {
+        var findings: [PolicyFinding] = []
+        let videos = probe.streams.filter { $0.kind == .video && !$0.isAttachedPicture }
+        let audios = probe.streams.filter { $0.kind == .audio }
+        if videos.isEmpty {
+            findings.append(Self.fail("policy.video_missing", "no video stream: only \(audios.isEmpty ? "non-media" : "audio") streams found"))
+        }
+        for stream in videos {
+            findings += videoFindings(stream)
+        }
+        for stream in audios where !audioCodecs.isEmpty && !audioCodecs.contains(stream.codecName) {
+            findings.append(Self.fail("policy.audio_codec", "stream #\(stream.index): audio codec \(stream.codecName) is not accepted (allowed: \(audioCodecs.sorted().joined(separator: ", ")))"))
+        }
+        if audios.isEmpty, !videos.isEmpty {
+            switch audio {
+            case .require: findings.append(Self.fail("policy.audio_missing", "no audio stream, and audio is required"))
+            case .warn: findings.append(PolicyFinding(rule: "policy.audio_missing", severity: .warn, message: "no audio stream"))
+            case .optional: break
             }
         }
-        return PolicyVerdict(findings: findings)
+        return findings
+    }
+
+    private func videoFindings(_ stream: StreamInfo) -> [PolicyFinding] {
+        var findings: [PolicyFinding] = []
+        if !videoCodecs.isEmpty, !videoCodecs.contains(stream.codecName) {
+            findings.append(Self.fail("policy.video_codec", "stream #\(stream.index): video codec \(stream.codecName) is not accepted (allowed: \(videoCodecs.sorted().joined(separator: ", ")))"))
+        }
+        guard let width = stream.width, let height = stream.height else {
+            return findings + [Self.fail("policy.resolution_unknown", "stream #\(stream.index): the container does not declare the picture size")]
+        }
+        if width < minWidth || height < minHeight {
+            findings.append(Self.fail("policy.min_resolution", "stream #\(stream.index): \(width)x\(height) is below the minimum \(minWidth)x\(minHeight)"))
+        }
+        if width > maxWidth || height > maxHeight {
+            findings.append(Self.fail("policy.max_resolution", "stream #\(stream.index): \(width)x\(height) is above the maximum \(maxWidth)x\(maxHeight)"))
+        }
+        return findings
+    }
+
+    /// The QC findings with their timecodes, and the shares of black and silence.
+    private func qualityFindings(_ probe: ProbeReport, silver: SilverResult) -> [PolicyFinding] {
+        var findings = silver.qc.findings.map { finding in
+            PolicyFinding(rule: finding.kind.rawValue, severity: PolicyFinding.Severity(finding.severity), message: finding.message,
+                          startSeconds: finding.start, endSeconds: finding.end)
+        }
+        guard let duration = probe.container.durationSeconds, duration > 0 else { return findings }
+        let black = silver.qc.black.reduce(0) { $0 + $1.duration } / duration
+        if black > maxBlackShare {
+            findings.append(Self.fail("policy.max_black_share", String(format: "%.0f%% of the video is black (limit %.0f%%)", black * 100, maxBlackShare * 100)))
+        }
+        let hasAudio = probe.streams.contains { $0.kind == .audio }
+        let silent = silver.qc.silence.reduce(0) { $0 + $1.duration } / duration
+        if hasAudio, silent > maxSilenceShare {
+            findings.append(Self.fail("policy.max_silence_share", String(format: "%.0f%% of the audio is silent (limit %.0f%%)", silent * 100, maxSilenceShare * 100)))
+        }
+        return findings
     }
 }
 
