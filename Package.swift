@@ -26,19 +26,20 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // Swift modules, one per concern.
-        .target(name: "Media", dependencies: ["CFFmpeg"]),
-        .target(name: "Scheduler"),
+        .target(name: "Execution"),
+        .target(name: "Media", dependencies: ["CFFmpeg", "Execution"]),
+        .target(name: "Scheduler", dependencies: ["Execution"]),
         .target(name: "Catalog", dependencies: [.product(name: "SQLiteNIO", package: "sqlite-nio")]),
         .target(
             name: "CatalogPostgres",
             dependencies: ["Catalog", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
-        .target(name: "Notifications", dependencies: ["CCurl"]),
-        .target(name: "Kafka", dependencies: ["CRdKafka"]),
+        .target(name: "Notifications", dependencies: ["CCurl", "Execution"]),
+        .target(name: "Kafka", dependencies: ["CRdKafka", "Execution"]),
         .target(
             name: "Pipeline",
             dependencies: [
-                "Media", "Scheduler", "Catalog", "Notifications", "Kafka",
+                "Execution", "Media", "Scheduler", "Catalog", "Notifications", "Kafka",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -55,12 +56,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "vidpipe-bench",
-            dependencies: ["Media", "Scheduler", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Execution", "Media", "Scheduler", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "bench/VidpipeBench"
         ),
 
-        .testTarget(name: "MediaTests", dependencies: ["Media"]),
-        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler"]),
+        .testTarget(name: "ExecutionTests", dependencies: ["Execution"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "Execution"]),
+        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Execution"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
         .testTarget(name: "CatalogPostgresTests", dependencies: ["CatalogPostgres", "Catalog"]),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications"]),
