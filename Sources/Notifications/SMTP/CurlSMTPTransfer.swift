@@ -1,4 +1,5 @@
 import CCurl
+import Execution
 import Foundation
 import Synchronization
 
@@ -118,9 +119,9 @@ final class CurlSMTPTransfer: @unchecked Sendable {
         try check(vp_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, state), "CURLOPT_XFERINFODATA")
     }
 
+    /// A libcurl timeout in whole milliseconds, at least 1 (0 would mean no timeout).
     private static func milliseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        return max(1, Int(seconds) * 1_000 + Int(attoseconds / 1_000_000_000_000_000))
+        Int(min(max(duration.milliseconds, 1), Double(Int32.max)))
     }
 }
 
