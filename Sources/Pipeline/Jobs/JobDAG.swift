@@ -1,4 +1,5 @@
 import Catalog
+import Execution
 import Foundation
 import Media
 import Notifications
@@ -13,7 +14,7 @@ public enum JobArtifacts {
     public static let probe = Artifact<ProbeReport>("probe")
     public static let newContent = Artifact<NewContent>("new_content")
     public static let staged = Artifact<StagedObject>("staged")
-    public static let silver = Artifact<SilverResult>("silver")
+    public static let silver = Artifact<MediaPassResult>("silver")
     public static let silverFiles = Artifact<SilverFiles>("silver_files")
     public static let policy = Artifact<PolicyVerdict>("policy")
     public static let result = Artifact<JobResult>("job_result")
@@ -129,13 +130,13 @@ public struct JobDAGs: Sendable {
                 return SidecarLookup(sidecar: sidecar)
             }
             dag.task("bronze.checksum", inputs: JobArtifacts.file, output: JobArtifacts.hash, options: cpuHeavy(context, retry: true)) { file in
-                try await BlockingWork.run { () throws(IngestError) in
+                try await DedicatedThread.run(name: "vidpipe.checksum") { () throws(IngestError) in
                     try ContentHasher.sha256(path: file.resolvedPath, expectedSize: file.sizeBytes).hash
                 }
             }
             dag.task("bronze.probe", inputs: JobArtifacts.file, output: JobArtifacts.probe, options: cpuHeavy(context, retry: false)) { file in
                 do {
-                    return try await BlockingWork.run { () throws(MediaError) in try MediaProbe.probe(path: file.resolvedPath) }
+                    return try await DedicatedThread.run(name: "vidpipe.probe") { () throws(MediaError) in try MediaProbe.probe(path: file.resolvedPath) }
                 } catch var error as MediaError {
                     error.path = file.requestedPath  // name the file as the sender knows it
                     throw IngestError(error)
@@ -152,7 +153,7 @@ public struct JobDAGs: Sendable {
             dag.task("bronze.stage", inputs: JobArtifacts.file, JobArtifacts.newContent, JobArtifacts.probe, JobArtifacts.sidecar,
                      output: JobArtifacts.staged, options: io(context)) { file, content, probe, lookup in
                 let probeJSON = try JSONEncoder.vidpipe.encode(probe)
-                return try await BlockingWork.run { () throws(IngestError) in
+                return try await DedicatedThread.run(name: "vidpipe.stage") { () throws(IngestError) in
                     try context.bronze.stage(file, hash: content.hash, probeJSON: probeJSON, sidecar: lookup.sidecar)
                 }
             }
@@ -166,11 +167,11 @@ public struct JobDAGs: Sendable {
             dag.task("silver.media", inputs: JobArtifacts.file, JobArtifacts.probe, JobArtifacts.newContent, output: JobArtifacts.silver,
                      options: cpuHeavy(context, retry: false)) { file, _, content in
                 let configuration = context.configuration
-                let plan = SilverPlan(qc: configuration.qc, enrichment: EnrichmentOptions(),
-                                      outputDirectory: configuration.layout.silverFolder(videoID: content.videoID),
-                                      thumbnails: configuration.thumbnails, ladder: configuration.ladder)
+                let plan = MediaPassPlan(qc: configuration.qc, enrichment: EnrichmentOptions(),
+                                         outputDirectory: configuration.layout.silverFolder(videoID: content.videoID),
+                                         thumbnails: configuration.thumbnails, ladder: configuration.ladder)
                 do {
-                    return try await SilverPass.run(path: file.resolvedPath, plan: plan)
+                    return try await MediaPass.run(path: file.resolvedPath, plan: plan)
                 } catch var error as MediaError {
                     // No half-written renditions under a video id that will never be recorded.
                     try? FileManager.default.removeItem(atPath: plan.outputDirectory)

@@ -60,7 +60,7 @@ public struct MediaPolicy: Sendable, Equatable {
     /// Checks a probe and, when the silver pass ran, its quality checks against the rules.
     /// QC findings (black, frozen, silent segments, loudness, decode errors …) are carried
     /// over with their timecodes, so the verdict holds every reason.
-    public func evaluate(_ probe: ProbeReport, silver: SilverResult? = nil) -> PolicyVerdict {
+    public func evaluate(_ probe: ProbeReport, silver: MediaPassResult? = nil) -> PolicyVerdict {
         var findings: [PolicyFinding] = []
         func fail(_ rule: String, _ message: String) { findings.append(PolicyFinding(rule: rule, severity: .fail, message: message)) }
 
