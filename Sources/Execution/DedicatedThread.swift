@@ -18,7 +18,15 @@ public enum DedicatedThread {
     /// Stack size of every dedicated thread.
     static let stackSize = 8 << 20
 
-    /// Runs `body` on a new thread named `name` and resumes the awaiting task with its
+    /// The longest thread name the OS keeps, in bytes: a longer name would not be set at all.
+    #if os(Linux)
+    public static let maximumNameLength = 15
+    #else
+    public static let maximumNameLength = 63
+    #endif
+
+    /// Runs `body` on a new thread named `name` (as `ps -L`, `top -H` and debuggers show it,
+    /// cut to ``maximumNameLength`` bytes) and resumes the awaiting task with its
     /// result or its error.
     ///
     /// Cancelling the awaiting task does not stop `body`: a body that should stop early
@@ -40,11 +48,14 @@ public enum DedicatedThread {
     @discardableResult
     public static func start(name: String, _ body: @escaping @Sendable () -> Void) -> Handle {
         let handle = Handle()
+        let osName = String(decoding: name.utf8.prefix(maximumNameLength), as: UTF8.self)
         let thread = Thread {
+            // Named from inside: Foundation on Linux ignores a name set before `start()`,
+            // and the OS refuses (silently) a name over its length limit.
+            Thread.current.name = osName
             defer { handle.markFinished() }
             body()
         }
-        thread.name = name
         thread.stackSize = stackSize
         thread.start()
         return handle

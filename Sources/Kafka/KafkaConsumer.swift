@@ -121,7 +121,7 @@ public final class KafkaConsumer: Sendable {
             return true
         }
         if startHere {
-            _ = await DedicatedThread.run(name: "kafka-consumer-close") { self.pollUntilClosed() }
+            _ = await DedicatedThread.run(name: "consumer-close") { self.pollUntilClosed() }
         } else {
             wakePoll()
             await waitUntilFinished()

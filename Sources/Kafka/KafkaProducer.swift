@@ -97,7 +97,7 @@ public final class KafkaProducer: Sendable {
     public func flush(timeout: Duration) async -> Bool {
         let handle = handle
         let milliseconds = Self.milliseconds(timeout)
-        return await DedicatedThread.run(name: "kafka-producer-flush") {
+        return await DedicatedThread.run(name: "kafka-flush") {
             rd_kafka_flush(handle.pointer, milliseconds) == RD_KAFKA_RESP_ERR_NO_ERROR
         }
     }
@@ -113,7 +113,7 @@ public final class KafkaProducer: Sendable {
         guard !alreadyClosing else { return }
         let (handle, stopPolling) = (handle, stopPolling)
         let milliseconds = Self.milliseconds(timeout)
-        await DedicatedThread.run(name: "kafka-producer-close") {
+        await DedicatedThread.run(name: "producer-close") {
             if rd_kafka_flush(handle.pointer, milliseconds) != RD_KAFKA_RESP_ERR_NO_ERROR {
                 rd_kafka_purge(handle.pointer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
                 // Serve the purged messages' reports so every waiting send returns.

@@ -9,16 +9,16 @@ import Testing
     }
 
     @Test func runsTheBodyOnANamedThreadOfItsOwn() async {
-        let (name, isMain) = await DedicatedThread.run(name: "vidpipe.test-run") { () -> (String?, Bool) in
+        let (name, isMain) = await DedicatedThread.run(name: "test-run") { () -> (String?, Bool) in
             (Thread.current.name, Thread.isMainThread)
         }
-        #expect(name == "vidpipe.test-run")
+        #expect(name == "test-run")
         #expect(!isMain)
     }
 
     @Test func aThrowingBodysTypedErrorArrives() async {
         do throws(Refused) {
-            _ = try await DedicatedThread.run(name: "vidpipe.test-throw") { () throws(Refused) -> Int in
+            _ = try await DedicatedThread.run(name: "test-throw") { () throws(Refused) -> Int in
                 throw Refused(reason: "no")
             }
             Issue.record("expected an error")
@@ -35,7 +35,7 @@ import Testing
         let count = ProcessInfo.processInfo.activeProcessorCount + 2
         await withTaskGroup(of: Void.self) { group in
             for index in 0..<count {
-                group.addTask { await DedicatedThread.run(name: "vidpipe.test-block-\(index)") { gate.wait() } }
+                group.addTask { await DedicatedThread.run(name: "test-block-\(index)") { gate.wait() } }
             }
             group.addTask {
                 try? await Task.sleep(for: .milliseconds(50))
@@ -48,7 +48,7 @@ import Testing
     @Test func joinWaitsForTheStartedThread() {
         let finished = Counter()
         let handles = (0..<3).map { index in
-            DedicatedThread.start(name: "vidpipe.test-start-\(index)") {
+            DedicatedThread.start(name: "test-start-\(index)") {
                 Thread.sleep(forTimeInterval: 0.02)
                 finished.increment()
             }
@@ -61,8 +61,14 @@ import Testing
 
     @Test func startedThreadsAreNamed() {
         let name = NameBox()
-        DedicatedThread.start(name: "vidpipe.test-named") { name.set(Thread.current.name) }.join()
-        #expect(name.value == "vidpipe.test-named")
+        DedicatedThread.start(name: "test-named") { name.set(Thread.current.name) }.join()
+        #expect(name.value == "test-named")
+    }
+
+    @Test func longNamesKeepTheirBeginning() async {
+        let long = String(repeating: "n", count: DedicatedThread.maximumNameLength) + "-cut-off"
+        let name = await DedicatedThread.run(name: long) { Thread.current.name }
+        #expect(name == String(repeating: "n", count: DedicatedThread.maximumNameLength))
     }
 }
 

@@ -200,7 +200,7 @@ let clipVariants: [ClipVariant] = [
         let reports = try await withThrowingTaskGroup(of: ProbeReport.self) { group in
             for _ in 0..<8 {
                 group.addTask {
-                    try await DedicatedThread.run(name: "vidpipe.test-probe") { () throws(MediaError) in try MediaProbe.probe(path: path) }
+                    try await DedicatedThread.run(name: "test-probe") { () throws(MediaError) in try MediaProbe.probe(path: path) }
                 }
             }
             return try await group.reduce(into: []) { $0.append($1) }

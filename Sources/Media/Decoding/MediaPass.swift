@@ -59,7 +59,7 @@ public enum MediaPass {
         // withTaskCancellationHandler rethrows untyped errors: carry the typed one in a Result.
         let result: Result<MediaPassResult, MediaError> = await withTaskCancellationHandler {
             do throws(MediaError) {
-                return .success(try await DedicatedThread.run(name: "vidpipe.media-pass") { () throws(MediaError) -> MediaPassResult in
+                return .success(try await DedicatedThread.run(name: "media-pass") { () throws(MediaError) -> MediaPassResult in
                     try run(path: path, plan: plan, cancellation: cancellation)
                 })
             } catch {

@@ -42,7 +42,7 @@ public enum Enrichment {
     /// A fingerprint-only pass on a ``DedicatedThread``, for `vidpipe similar FILE`; nil
     /// when the file has no video.
     public static func fingerprint(path: String) async throws(MediaError) -> VideoFingerprint? {
-        try await DedicatedThread.run(name: "vidpipe.fingerprint") { () throws(MediaError) -> VideoFingerprint? in
+        try await DedicatedThread.run(name: "fingerprint") { () throws(MediaError) -> VideoFingerprint? in
             let sampler = FingerprintSampler()
             _ = try MediaPass.run(path: path, consumers: [sampler])
             return sampler.fingerprint

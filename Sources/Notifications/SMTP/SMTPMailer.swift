@@ -24,7 +24,7 @@ public struct SMTPMailer: MailTransport {
         let transfer = try CurlSMTPTransfer(settings: settings, from: envelope.sender, to: envelope.recipients, body: envelope.content)
         let outcome = try await withTaskCancellationHandler {
             try Task.checkCancellation()
-            return await DedicatedThread.run(name: "vidpipe.smtp") { transfer.perform() }
+            return await DedicatedThread.run(name: "smtp-send") { transfer.perform() }
         } onCancel: {
             transfer.cancel()
         }

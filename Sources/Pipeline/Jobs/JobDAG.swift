@@ -130,13 +130,13 @@ public struct JobDAGs: Sendable {
                 return SidecarLookup(sidecar: sidecar)
             }
             dag.task("bronze.checksum", inputs: JobArtifacts.file, output: JobArtifacts.hash, options: cpuHeavy(context, retry: true)) { file in
-                try await DedicatedThread.run(name: "vidpipe.checksum") { () throws(IngestError) in
+                try await DedicatedThread.run(name: "checksum") { () throws(IngestError) in
                     try ContentHasher.sha256(path: file.resolvedPath, expectedSize: file.sizeBytes).hash
                 }
             }
             dag.task("bronze.probe", inputs: JobArtifacts.file, output: JobArtifacts.probe, options: cpuHeavy(context, retry: false)) { file in
                 do {
-                    return try await DedicatedThread.run(name: "vidpipe.probe") { () throws(MediaError) in try MediaProbe.probe(path: file.resolvedPath) }
+                    return try await DedicatedThread.run(name: "probe") { () throws(MediaError) in try MediaProbe.probe(path: file.resolvedPath) }
                 } catch var error as MediaError {
                     error.path = file.requestedPath  // name the file as the sender knows it
                     throw IngestError(error)
@@ -153,7 +153,7 @@ public struct JobDAGs: Sendable {
             dag.task("bronze.stage", inputs: JobArtifacts.file, JobArtifacts.newContent, JobArtifacts.probe, JobArtifacts.sidecar,
                      output: JobArtifacts.staged, options: io(context)) { file, content, probe, lookup in
                 let probeJSON = try JSONEncoder.vidpipe.encode(probe)
-                return try await DedicatedThread.run(name: "vidpipe.stage") { () throws(IngestError) in
+                return try await DedicatedThread.run(name: "stage") { () throws(IngestError) in
                     try context.bronze.stage(file, hash: content.hash, probeJSON: probeJSON, sidecar: lookup.sidecar)
                 }
             }
