@@ -6,9 +6,9 @@ import Foundation
 /// Why not the alternatives:
 /// - Swift's cooperative pool has one thread per core; a blocked pool thread stalls every
 ///   task of the process, and this machine has 2 cores.
-/// - A concurrent Dispatch queue grows threads without bound when its work blocks, and one
-///   narrowed to a fixed width lets short calls starve behind Kafka's poll loops, which
-///   block for the client's whole lifetime.
+/// - A concurrent Dispatch queue grows threads without bound when its work blocks; one
+///   narrowed to a fixed width can starve Kafka's poll loops, which must keep running for
+///   a client's whole lifetime (or be filled up by them).
 ///
 /// How many blocking calls run at once is bounded elsewhere, by the scheduler's CPU
 /// limiter, not here. Creating a thread costs microseconds, nothing next to a probe or a
@@ -35,7 +35,7 @@ public enum DedicatedThread {
         name: String, _ body: @escaping @Sendable () throws(Failure) -> Value
     ) async throws(Failure) -> Value {
         let result: Result<Value, Failure> = await withCheckedContinuation { continuation in
-            _ = start(name: name) {
+            start(name: name) {
                 continuation.resume(returning: Result { () throws(Failure) -> Value in try body() })
             }
         }
