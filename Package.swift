@@ -1,6 +1,8 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// The module graph follows a request to its record:
+// C* → Execution → Media / Scheduler / Catalog / Notifications / Kafka → Ingest → Daemon → vidpipe.
 let package = Package(
     name: "vidpipe",
     platforms: [.macOS(.v15)],
@@ -25,10 +27,13 @@ let package = Package(
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
-        // Swift modules, one per concern.
-        .target(name: "Media", dependencies: ["CFFmpeg"]),
-        .target(name: "Scheduler"),
-        .target(name: "Catalog"),
+        // How work runs: the thread for blocking C calls, backoff, retryable errors.
+        .target(name: "Execution"),
+
+        // Leaf modules, one per concern.
+        .target(name: "Media", dependencies: ["CFFmpeg", "Execution"]),
+        .target(name: "Scheduler", dependencies: ["Execution"]),
+        .target(name: "Catalog", dependencies: ["Execution"]),
         .target(
             name: "CatalogSQLite",
             dependencies: ["Catalog", .product(name: "SQLiteNIO", package: "sqlite-nio")]
@@ -37,13 +42,14 @@ let package = Package(
             name: "CatalogPostgres",
             dependencies: ["Catalog", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
-        .target(name: "Notifications", dependencies: ["CCurl"]),
-        .target(name: "Kafka", dependencies: ["CRdKafka"]),
+        .target(name: "Notifications", dependencies: ["CCurl", "Execution"]),
+        .target(name: "Kafka", dependencies: ["CRdKafka", "Execution"]),
+
         // The job: bronze, silver and gold stages composed into one DAG, and its runner.
         .target(
             name: "Ingest",
             dependencies: [
-                "Media", "Scheduler", "Catalog", "Notifications",
+                "Execution", "Media", "Scheduler", "Catalog", "Notifications",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -52,7 +58,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "Ingest", "Kafka", "Catalog", "Notifications",
+                "Execution", "Ingest", "Kafka", "Catalog", "Notifications",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -62,7 +68,8 @@ let package = Package(
         .executableTarget(
             name: "vidpipe",
             dependencies: [
-                "Ingest", "Daemon", "Kafka", "Media", "Catalog", "CatalogSQLite", "CatalogPostgres", "Notifications", "Scheduler",
+                "Execution", "Ingest", "Daemon", "Kafka", "Media", "Catalog", "CatalogSQLite", "CatalogPostgres",
+                "Notifications", "Scheduler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -70,18 +77,19 @@ let package = Package(
         ),
         .executableTarget(
             name: "vidpipe-bench",
-            dependencies: ["Media", "Scheduler", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Execution", "Media", "Scheduler", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "bench/VidpipeBench"
         ),
 
-        .testTarget(name: "MediaTests", dependencies: ["Media"]),
-        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler"]),
         // Shared test kit: servers, oracles and fixtures, one concern per file.
         .target(
             name: "VidpipeTestSupport",
             dependencies: ["Catalog", "CatalogPostgres", .product(name: "Logging", package: "swift-log")],
             path: "Tests/VidpipeTestSupport"
         ),
+        .testTarget(name: "ExecutionTests", dependencies: ["Execution"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "Execution"]),
+        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Execution"]),
         .testTarget(
             name: "CatalogTests",
             dependencies: ["Catalog", "CatalogSQLite", "CatalogPostgres", "VidpipeTestSupport"]
@@ -89,11 +97,13 @@ let package = Package(
         .testTarget(name: "CatalogSQLiteTests", dependencies: ["CatalogSQLite", "Catalog", "VidpipeTestSupport"]),
         .testTarget(name: "CatalogPostgresTests", dependencies: ["CatalogPostgres", "Catalog", "VidpipeTestSupport"]),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(
             name: "VidpipeTests",
-            dependencies: ["Ingest", "Daemon", "vidpipe", "Catalog", "CatalogSQLite", "Media", "Kafka", "Notifications", "VidpipeTestSupport"]
+            dependencies: [
+                "Ingest", "Daemon", "vidpipe", "Catalog", "CatalogSQLite", "Media", "Kafka", "Notifications", "VidpipeTestSupport",
+            ]
         ),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
     ],
     swiftLanguageModes: [.v6]
 )

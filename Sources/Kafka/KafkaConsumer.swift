@@ -1,4 +1,5 @@
 import CRdKafka
+import Execution
 
 /// A consumer-group member that hands messages to the application as an `AsyncSequence`
 /// and commits each partition's offset only as far as the application finished in order.
@@ -6,7 +7,7 @@ import CRdKafka
 /// Delivery is at least once: a message is committed after ``commit(_:)`` and after every
 /// earlier message of its partition was committed too, so a crash or rebalance redelivers
 /// anything unfinished. `rd_kafka_consumer_poll` blocks, so polling, committing and
-/// closing run on a thread of their own started by ``run()``.
+/// closing run on a ``DedicatedThread`` started by ``run()``.
 ///
 /// ```swift
 /// let consumer = try KafkaConsumer(configuration: config, topics: [config.topics.requests])
@@ -120,7 +121,7 @@ public final class KafkaConsumer: Sendable {
             return true
         }
         if startHere {
-            _ = await DedicatedThread.run(name: "kafka-consumer-close") { self.pollUntilClosed() }
+            _ = await DedicatedThread.run(name: "consumer-close") { self.pollUntilClosed() }
         } else {
             wakePoll()
             await waitUntilFinished()
@@ -342,19 +343,4 @@ public final class KafkaConsumer: Sendable {
             }
         }
     }
-}
-
-/// The messages of a ``KafkaConsumer``, in partition order.
-public struct KafkaMessageSequence: AsyncSequence, Sendable {
-    public typealias Element = KafkaMessage
-    let stream: AsyncThrowingStream<KafkaMessage, any Error>
-
-    /// Iterates the messages.
-    public struct AsyncIterator: AsyncIteratorProtocol {
-        var base: AsyncThrowingStream<KafkaMessage, any Error>.AsyncIterator
-
-        public mutating func next() async throws -> KafkaMessage? { try await base.next() }
-    }
-
-    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: stream.makeAsyncIterator()) }
 }

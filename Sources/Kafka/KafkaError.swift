@@ -1,4 +1,5 @@
 import CRdKafka
+import Execution
 
 /// The one error type of the Kafka module.
 ///
@@ -6,7 +7,7 @@ import CRdKafka
 /// the same operation may succeed later (a broker down, a timeout) or never will (bad
 /// configuration, a message too large), so a scheduler can pick retry or dead-letter
 /// without matching strings.
-public struct KafkaError: Error, CustomStringConvertible, Sendable {
+public struct KafkaError: RetryableError, CustomStringConvertible, Sendable {
     /// What went wrong. Extensible: new codes may be added, so switch with a default.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Sendable {

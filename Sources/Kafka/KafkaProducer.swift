@@ -1,4 +1,5 @@
 import CRdKafka
+import Execution
 import Foundation
 import Synchronization
 
@@ -6,7 +7,7 @@ import Synchronization
 /// acknowledged the message.
 ///
 /// `enable.idempotence=true`: librdkafka retries without duplicating or reordering. A
-/// thread of its own serves delivery reports (`rd_kafka_poll`); each message carries a
+/// ``DedicatedThread`` serves delivery reports (`rd_kafka_poll`); each message carries a
 /// retained pointer to the continuation its report resumes. Sendable because its state is
 /// the thread-safe librdkafka handle and a lock.
 public final class KafkaProducer: Sendable {
@@ -30,7 +31,7 @@ public final class KafkaProducer: Sendable {
                 let raw = message.pointee
                 if raw.err == RD_KAFKA_RESP_ERR_NO_ERROR {
                     waiter.continuation.resume(
-                        returning: DeliveryReport(topic: waiter.topic, partition: raw.partition, offset: raw.offset))
+                        returning: KafkaDeliveryReport(topic: waiter.topic, partition: raw.partition, offset: raw.offset))
                 } else {
                     waiter.continuation.resume(throwing: KafkaError(.delivery, "deliver to \(waiter.topic)", rdKafka: raw.err))
                 }
@@ -39,11 +40,9 @@ public final class KafkaProducer: Sendable {
         closing = Mutex(false)
         stopPolling = StopFlag()
         let (handle, stopPolling) = (handle, stopPolling)
-        let thread = Thread {
+        DedicatedThread.start(name: "kafka-producer") {
             while !stopPolling.isSet { rd_kafka_poll(handle.pointer, 100) }
         }
-        thread.name = "kafka-producer"
-        thread.start()
     }
 
     deinit { stopPolling.set() }
@@ -58,7 +57,7 @@ public final class KafkaProducer: Sendable {
     ///   ``close(timeout:)``.
     public func send(
         topic: String, key: String?, value: [UInt8], headers: [(String, [UInt8])] = []
-    ) async throws -> DeliveryReport {
+    ) async throws -> KafkaDeliveryReport {
         try await withCheckedThrowingContinuation { continuation in
             guard !closing.withLock({ $0 }) else {
                 return continuation.resume(throwing: KafkaError(.closed, "producer closed; not sending to \(topic)"))
@@ -88,7 +87,7 @@ public final class KafkaProducer: Sendable {
     /// Sends one message; see ``send(topic:key:value:headers:)-([UInt8])``.
     public func send(
         topic: String, key: String?, value: Data, headers: [(String, [UInt8])] = []
-    ) async throws -> DeliveryReport {
+    ) async throws -> KafkaDeliveryReport {
         try await send(topic: topic, key: key, value: [UInt8](value), headers: headers)
     }
 
@@ -98,7 +97,7 @@ public final class KafkaProducer: Sendable {
     public func flush(timeout: Duration) async -> Bool {
         let handle = handle
         let milliseconds = Self.milliseconds(timeout)
-        return await DedicatedThread.run(name: "kafka-producer-flush") {
+        return await DedicatedThread.run(name: "kafka-flush") {
             rd_kafka_flush(handle.pointer, milliseconds) == RD_KAFKA_RESP_ERR_NO_ERROR
         }
     }
@@ -114,7 +113,7 @@ public final class KafkaProducer: Sendable {
         guard !alreadyClosing else { return }
         let (handle, stopPolling) = (handle, stopPolling)
         let milliseconds = Self.milliseconds(timeout)
-        await DedicatedThread.run(name: "kafka-producer-close") {
+        await DedicatedThread.run(name: "producer-close") {
             if rd_kafka_flush(handle.pointer, milliseconds) != RD_KAFKA_RESP_ERR_NO_ERROR {
                 rd_kafka_purge(handle.pointer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
                 // Serve the purged messages' reports so every waiting send returns.
@@ -124,9 +123,9 @@ public final class KafkaProducer: Sendable {
         }
     }
 
+    /// A librdkafka timeout argument: whole milliseconds, clamped to `0...Int32.max`.
     static func milliseconds(_ duration: Duration) -> Int32 {
-        let (seconds, attoseconds) = duration.components
-        return Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        Int32(min(max(duration.milliseconds, 0), Double(Int32.max)))
     }
 }
 
@@ -134,9 +133,9 @@ public final class KafkaProducer: Sendable {
 /// message's opaque pointer.
 private final class DeliveryWaiter {
     let topic: String
-    let continuation: CheckedContinuation<DeliveryReport, any Error>
+    let continuation: CheckedContinuation<KafkaDeliveryReport, any Error>
 
-    init(topic: String, continuation: CheckedContinuation<DeliveryReport, any Error>) {
+    init(topic: String, continuation: CheckedContinuation<KafkaDeliveryReport, any Error>) {
         self.topic = topic
         self.continuation = continuation
     }

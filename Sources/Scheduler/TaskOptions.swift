@@ -1,4 +1,4 @@
-import Foundation
+import Execution
 
 /// Per-node execution options.
 public struct TaskOptions: Sendable {
@@ -25,25 +25,19 @@ public enum ResourceClass: String, Sendable, Hashable, Codable {
     case cpuHeavy
 }
 
-/// Attempts and exponential backoff with jitter. Only errors conforming to ``RetryableError``
-/// with `isRetryable == true` are retried.
+/// Attempts and the waits between them. Only errors conforming to ``RetryableError`` with
+/// `isRetryable == true` are retried.
 public struct RetryPolicy: Sendable, Hashable {
     /// Total attempts including the first; at least 1.
     public var maxAttempts: Int
-    /// Delay before the second attempt.
-    public var initialBackoff: Duration
-    /// Factor applied to the delay after each retry.
-    public var multiplier: Double
-    /// Upper bound of a delay before jitter.
-    public var maxBackoff: Duration
-    /// Fraction (0...1) of each delay that is randomised away: a delay `d` becomes a value in `d*(1-jitter)...d`,
-    /// so concurrent retries spread out without ever exceeding `maxBackoff`.
-    public var jitter: Double
+    /// The wait after each failed attempt before the next one.
+    public var backoff: BackoffPolicy
 
     /// A single attempt, no retry.
-    public static let none = RetryPolicy(maxAttempts: 1, initialBackoff: .zero, multiplier: 1, maxBackoff: .zero, jitter: 0)
+    public static let none = RetryPolicy(maxAttempts: 1, backoff: BackoffPolicy(initial: .zero, multiplier: 1, maximum: .zero))
 
-    /// Exponential backoff: `initialBackoff * multiplier^(retry-1)`, capped at `maxBackoff`, with `jitter`.
+    /// Exponential backoff: `initialBackoff * multiplier^(retry-1)`, capped at `maxBackoff`, with `jitter`
+    /// (see ``BackoffPolicy``).
     public static func exponential(
         maxAttempts: Int,
         initialBackoff: Duration = .milliseconds(100),
@@ -52,33 +46,13 @@ public struct RetryPolicy: Sendable, Hashable {
         jitter: Double = 0.2
     ) -> RetryPolicy {
         RetryPolicy(
-            maxAttempts: maxAttempts, initialBackoff: initialBackoff, multiplier: multiplier,
-            maxBackoff: maxBackoff, jitter: jitter
-        )
+            maxAttempts: maxAttempts,
+            backoff: BackoffPolicy(initial: initialBackoff, multiplier: multiplier, maximum: maxBackoff, jitter: jitter))
     }
 
-    public init(maxAttempts: Int, initialBackoff: Duration, multiplier: Double, maxBackoff: Duration, jitter: Double) {
+    public init(maxAttempts: Int, backoff: BackoffPolicy) {
         precondition(maxAttempts >= 1, "RetryPolicy needs at least one attempt")
-        precondition((0...1).contains(jitter), "RetryPolicy jitter must be within 0...1")
         self.maxAttempts = maxAttempts
-        self.initialBackoff = initialBackoff
-        self.multiplier = multiplier
-        self.maxBackoff = maxBackoff
-        self.jitter = jitter
-    }
-
-    /// The delay to wait after failed attempt number `attempt` (1-based) before the next one.
-    public func backoff(afterAttempt attempt: Int, using generator: inout some RandomNumberGenerator) -> Duration {
-        // Computed in seconds so large exponents saturate at maxBackoff instead of overflowing Duration.
-        let exponential = initialBackoff.seconds * pow(multiplier, Double(max(attempt - 1, 0)))
-        let capped = min(exponential, maxBackoff.seconds)
-        let jitterFactor = jitter > 0 ? 1 - jitter * Double.random(in: 0..<1, using: &generator) : 1
-        return .seconds(capped * jitterFactor)
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) * 1e-18
+        self.backoff = backoff
     }
 }

@@ -1,3 +1,4 @@
+import Execution
 import Foundation
 
 /// Runs DAGs: independent tasks concurrently, each with its retry policy and timeout, with
@@ -243,7 +244,7 @@ private struct TaskLaunch: Sendable {
                 }
                 recorder.record(clock.transition(to: .retrying, attempt: attempt, error: error))
                 do {
-                    try await Task.sleep(for: policy.backoff(afterAttempt: attempt, using: &randomness))
+                    try await Task.sleep(for: policy.backoff.delay(afterAttempt: attempt, using: &randomness))
                 } catch {
                     recorder.record(clock.transition(to: .cancelled, attempt: attempt, detail: "run cancelled during backoff"))
                     return .cancelled

@@ -10,7 +10,7 @@ struct KafkaBrokerTests {
         let topic = TestBroker.uniqueName("produce")
         try Oracle.createTopic(topic)
         let producer = try KafkaProducer(configuration: try TestBroker.configuration())
-        var reports: [DeliveryReport] = []
+        var reports: [KafkaDeliveryReport] = []
         for index in 0..<5 {
             reports.append(try await producer.send(
                 topic: topic, key: "key-\(index)", value: Array("value-\(index)".utf8),

@@ -137,7 +137,7 @@ import Testing
         defer { scratch.remove() }
         let error = probeError(scratch.path("absent.mp4"))
         #expect(error?.code == .openFailed)
-        #expect(error?.isRetriable == true)
+        #expect(error?.isRetryable == true)
     }
 
     private func probeError(_ path: String) -> MediaError? {

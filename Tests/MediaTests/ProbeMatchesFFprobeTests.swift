@@ -1,3 +1,4 @@
+import Execution
 import Foundation
 import Media
 import Testing
@@ -198,20 +199,13 @@ let clipVariants: [ClipVariant] = [
         let expected = try MediaProbe.probe(path: path)
         let reports = try await withThrowingTaskGroup(of: ProbeReport.self) { group in
             for _ in 0..<8 {
-                // Blocking C work belongs on its own thread, not the cooperative pool.
-                group.addTask { try await Self.probeOnThread(path) }
+                group.addTask {
+                    try await DedicatedThread.run(name: "test-probe") { () throws(MediaError) in try MediaProbe.probe(path: path) }
+                }
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(reports.count == 8)
         #expect(reports.allSatisfy { $0 == expected })
-    }
-
-    private static func probeOnThread(_ path: String) async throws -> ProbeReport {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try MediaProbe.probe(path: path) })
-            }
-        }
     }
 }

@@ -17,7 +17,7 @@ import Testing
         let oracle = try CommandLineTool.run("ffprobe", ["-v", "error", "-show_streams", path], in: scratch.url)
         #expect(oracle.status == 0 && oracle.stderr.isEmpty && String(decoding: oracle.stdout, as: UTF8.self).contains("nb_frames=90"))
 
-        let result = try SilverPass.run(path: path, qc: QCOptions())
+        let result = try MediaPass.run(path: path, qc: QCOptions())
         #expect(!result.decode.isHealthy && !result.qc.decode.isHealthy)
         #expect(result.qc.decode.missingVideoFrames > 10)
         #expect(result.qc.findings.contains { $0.kind.rawValue == "qc.truncated" && $0.severity == .fail })
@@ -37,7 +37,7 @@ import Testing
         // The oracle sees the damage too.
         #expect(try !CommandLineTool.run("ffmpeg", ["-v", "error", "-i", path, "-f", "null", "-"], in: scratch.url).stderr.isEmpty)
 
-        let result = try SilverPass.run(path: path, qc: QCOptions())
+        let result = try MediaPass.run(path: path, qc: QCOptions())
         #expect(result.decode.errorCount > 0)
         #expect(!result.qc.decode.isHealthy)
         let finding = try #require(result.qc.findings.first { $0.kind.rawValue == "qc.decode_errors" })
@@ -51,7 +51,7 @@ import Testing
         defer { scratch.remove() }
         try CommandLineTool.ffmpeg(["-f", "lavfi", "-i", "sine=d=2", "-f", "lavfi", "-i", "anullsrc=d=2.5", "-filter_complex", "[0:a][1:a]concat=n=2:v=0:a=1",
                                     "-c:a", "aac", "audio.m4a"], in: scratch.url)
-        let result = try SilverPass.run(path: scratch.path("audio.m4a"), qc: QCOptions())
+        let result = try MediaPass.run(path: scratch.path("audio.m4a"), qc: QCOptions())
         #expect(result.decode.videoFramesDecoded == 0 && result.decode.audioFramesDecoded > 0)
         #expect(segmentsMatch(result.qc.silence, [(2.0, 4.5)], within: audioTolerance), "\(result.qc.silence)")
         #expect(result.qc.loudness != nil && result.qc.frameRate == nil && result.qc.timing == nil)
@@ -70,7 +70,7 @@ import Testing
         let probe = try CommandLineTool.run("ffprobe", ["-v", "error", "-show_entries", "stream=codec_type", path], in: scratch.url)
         #expect(String(decoding: probe.stdout, as: UTF8.self).contains("codec_type=video"))
 
-        let result = try SilverPass.run(path: path, qc: QCOptions())
+        let result = try MediaPass.run(path: path, qc: QCOptions())
         #expect(result.decode.videoFramesDecoded == 0 && result.decode.audioFramesDecoded > 0)
         #expect(!result.qc.decode.isHealthy)
         #expect(result.qc.findings.contains { $0.kind.rawValue == "qc.truncated" && $0.message.contains("no video frame") })
@@ -92,10 +92,10 @@ import Testing
         try bytes.write(to: URL(fileURLWithPath: path))
 
         #expect {
-            try SilverPass.run(path: path, qc: QCOptions())
+            try MediaPass.run(path: path, qc: QCOptions())
         } throws: { error in
             guard let error = error as? MediaError else { return false }
-            return error.code == .invalidDimensions && error.message.contains("100000x100000") && !error.isRetriable
+            return error.code == .invalidDimensions && error.message.contains("100000x100000") && !error.isRetryable
         }
     }
 
@@ -112,7 +112,7 @@ import Testing
         #expect(String(decoding: probe.stdout, as: UTF8.self).contains("codec_name=avs3"))
 
         #expect {
-            try SilverPass.run(path: path, qc: QCOptions())
+            try MediaPass.run(path: path, qc: QCOptions())
         } throws: { error in
             guard let error = error as? MediaError else { return false }
             return error.code == .unsupportedCodec && error.message.contains("avs3")
@@ -124,7 +124,7 @@ import Testing
         defer { scratch.remove() }
         try CommandLineTool.ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=640x360:r=30:d=20", "-c:v", "libx264", "-preset", "ultrafast", "long.mp4"], in: scratch.url)
         let path = scratch.path("long.mp4")
-        let task = Task { try await SilverPass.run(path: path, qc: QCOptions()) }
+        let task = Task { try await MediaPass.run(path: path, qc: QCOptions()) }
         // Soon after the start: with the checks on their own threads, this clip's whole
         // pass can take less than 200 ms.
         try await Task.sleep(for: .milliseconds(30))

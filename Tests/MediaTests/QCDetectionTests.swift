@@ -23,7 +23,7 @@ import Testing
         ], in: scratch.url)
         let path = scratch.path("defects.mp4")
 
-        let result = try await SilverPass.run(path: path, qc: QCOptions())
+        let result = try await MediaPass.run(path: path, qc: QCOptions())
         let qc = result.qc
 
         // From the plan: black is frames 90..164; the held picture is frame 224 (7.467 s),
@@ -56,7 +56,7 @@ import Testing
             "-map", "[v]", "-map", "[a]", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "pcm_s16le", "tail.mkv",
         ], in: scratch.url)
         let path = scratch.path("tail.mkv")
-        let qc = try SilverPass.run(path: path, qc: QCOptions()).qc
+        let qc = try MediaPass.run(path: path, qc: QCOptions()).qc
 
         #expect(segmentsMatch(qc.black, [(2.0, 5.0)], within: videoFrame), "\(qc.black)")
         #expect(segmentsMatch(qc.frozen, [(2.0, 5.0)], within: videoFrame), "\(qc.frozen)")
@@ -83,7 +83,7 @@ import Testing
             "-map", "[v]", "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", "levels.mkv",
         ], in: scratch.url)
         let path = scratch.path("levels.mkv")
-        let qc = try SilverPass.run(path: path, qc: QCOptions()).qc
+        let qc = try MediaPass.run(path: path, qc: QCOptions()).qc
         #expect(segmentsMatch(qc.black, [(2.0, 4.5)], within: videoFrame), "\(qc.black)")
         let cli = try CLIQualityReport.measure(path, audio: false, in: scratch.url)
         #expect(segmentsMatch(qc.black, cli.black.map { ($0.start, $0.end ?? .nan) }, within: videoFrame), "CLI: \(cli.black)")
@@ -97,7 +97,7 @@ import Testing
             "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "clean.mp4",
         ], in: scratch.url)
         let path = scratch.path("clean.mp4")
-        let result = try SilverPass.run(path: path, qc: QCOptions())
+        let result = try MediaPass.run(path: path, qc: QCOptions())
         let qc = result.qc
 
         #expect(qc.findings.isEmpty, "\(qc.findings)")
@@ -124,7 +124,7 @@ import Testing
         defer { scratch.remove() }
         try CommandLineTool.ffmpeg(["-f", "lavfi", "-i", source, "-ac", "2", "-c:a", "aac", "-b:a", "192k", "\(name).m4a"], in: scratch.url)
         let path = scratch.path("\(name).m4a")
-        let qc = try SilverPass.run(path: path, qc: QCOptions()).qc
+        let qc = try MediaPass.run(path: path, qc: QCOptions()).qc
         let cli = try CLIQualityReport.measure(path, video: false, in: scratch.url)
         let loudness = try #require(qc.loudness)
 
@@ -142,7 +142,7 @@ import Testing
             #expect(!qc.findings.contains { $0.message.contains("dBTP") })
             var strict = QCOptions()
             strict.maximumPeak = -6
-            #expect(try SilverPass.run(path: path, qc: strict).qc.findings.contains { $0.kind.rawValue == "qc.loudness" && $0.message.contains("dBTP") })
+            #expect(try MediaPass.run(path: path, qc: strict).qc.findings.contains { $0.kind.rawValue == "qc.loudness" && $0.message.contains("dBTP") })
         }
     }
 
@@ -156,12 +156,12 @@ import Testing
         ], in: scratch.url)
         try CommandLineTool.ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=320x240:r=30:d=3", "-c:v", "libx264", "-preset", "ultrafast", "cfr.mp4"], in: scratch.url)
 
-        let vfr = try SilverPass.run(path: scratch.path("vfr.mp4"), qc: QCOptions()).qc
+        let vfr = try MediaPass.run(path: scratch.path("vfr.mp4"), qc: QCOptions()).qc
         let rate = try #require(vfr.frameRate)
         #expect(rate.vfrRatio > 0.9, "\(rate)")
         #expect(vfr.findingKinds.contains("qc.vfr"))
 
-        let cfr = try SilverPass.run(path: scratch.path("cfr.mp4"), qc: QCOptions()).qc
+        let cfr = try MediaPass.run(path: scratch.path("cfr.mp4"), qc: QCOptions()).qc
         #expect(cfr.frameRate?.vfrRatio == 0)
         #expect(!cfr.findingKinds.contains("qc.vfr"))
     }
@@ -174,7 +174,7 @@ import Testing
             "-f", "lavfi", "-i", "testsrc2=s=720x576:r=50:d=4,tinterlace=mode=interleave_top",
             "-c:v", "mpeg2video", "-flags", "+ildct+ilme", "-top", "1", "-b:v", "8M", "interlaced.ts",
         ], in: scratch.url)
-        let qc = try SilverPass.run(path: scratch.path("interlaced.ts"), qc: QCOptions()).qc
+        let qc = try MediaPass.run(path: scratch.path("interlaced.ts"), qc: QCOptions()).qc
         let interlace = try #require(qc.interlace)
         #expect(interlace.topFieldFirst > interlace.progressive + interlace.bottomFieldFirst, "\(interlace)")
         #expect(interlace.codedInterlacedFrames == 100)
@@ -188,7 +188,7 @@ import Testing
             "-f", "lavfi", "-i", "testsrc2=s=320x240:r=30:d=2", "-f", "lavfi", "-i", "sine=d=4",
             "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "mismatch.mp4",
         ], in: scratch.url)
-        let qc = try SilverPass.run(path: scratch.path("mismatch.mp4"), qc: QCOptions()).qc
+        let qc = try MediaPass.run(path: scratch.path("mismatch.mp4"), qc: QCOptions()).qc
         let timing = try #require(qc.timing)
         #expect(isClose(timing.videoEnd, 2.0, within: videoFrame))
         #expect(isClose(timing.audioEnd, 4.0, within: audioTolerance))
@@ -198,7 +198,7 @@ import Testing
 
         var lenient = QCOptions()
         lenient.maximumAudioVideoMismatch = 3
-        #expect(try !SilverPass.run(path: scratch.path("mismatch.mp4"), qc: lenient).qc.findingKinds.contains("qc.av_mismatch"))
+        #expect(try !MediaPass.run(path: scratch.path("mismatch.mp4"), qc: lenient).qc.findingKinds.contains("qc.av_mismatch"))
     }
 
     @Test func thresholdsComeFromOptions() throws {
@@ -211,12 +211,12 @@ import Testing
         ], in: scratch.url)
         let path = scratch.path("short.mp4")
         // 1.5 s of black is below blackdetect's 2 s default...
-        #expect(try SilverPass.run(path: path, qc: QCOptions()).qc.black.isEmpty)
+        #expect(try MediaPass.run(path: path, qc: QCOptions()).qc.black.isEmpty)
         // ...and found with a 1 s minimum.
         var options = QCOptions()
         options.blackMinDuration = 1
         options.freezeMinDuration = 1
-        let qc = try SilverPass.run(path: path, qc: options).qc
+        let qc = try MediaPass.run(path: path, qc: options).qc
         #expect(segmentsMatch(qc.black, [(2.0, 3.5)], within: videoFrame), "\(qc.black)")
         #expect(segmentsMatch(qc.frozen, [(2.0, 3.5)], within: videoFrame), "\(qc.frozen)")
     }
@@ -226,11 +226,11 @@ import Testing
         defer { scratch.remove() }
         try CommandLineTool.ffmpeg(["-f", "lavfi", "-i", "color=black:s=160x120:r=25:d=3", "-f", "lavfi", "-i", "anullsrc=d=3",
                                     "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", "black.mp4"], in: scratch.url)
-        let result = try SilverPass.run(path: scratch.path("black.mp4"), qc: QCOptions())
+        let result = try MediaPass.run(path: scratch.path("black.mp4"), qc: QCOptions())
         // Digital silence has a peak of minus infinity, which JSON cannot hold: it is nil.
         #expect(result.qc.loudness?.peak == nil)
         let data = try JSONEncoder().encode(result)
-        #expect(try JSONDecoder().decode(SilverResult.self, from: data) == result)
+        #expect(try JSONDecoder().decode(MediaPassResult.self, from: data) == result)
         #expect(String(decoding: data, as: UTF8.self).contains("\"qc.black\""))
     }
 }

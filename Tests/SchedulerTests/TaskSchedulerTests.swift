@@ -1,3 +1,4 @@
+import Execution
 import Scheduler
 import Testing
 
@@ -67,15 +68,12 @@ import Testing
         #expect(retryingAt[1].timeIntervalSince(retryingAt[0]) >= 0.019)
     }
 
-    @Test func backoffIsCappedAndJitterStaysBelowTheNominalDelay() {
-        var generator = SystemRandomNumberGenerator()
-        let policy = RetryPolicy.exponential(maxAttempts: 10, initialBackoff: .milliseconds(100), multiplier: 10, maxBackoff: .seconds(2), jitter: 0.5)
-        for _ in 0..<50 {
-            let first = policy.backoff(afterAttempt: 1, using: &generator)
-            #expect(first >= .milliseconds(50) && first <= .milliseconds(100))
-            let late = policy.backoff(afterAttempt: 9, using: &generator)
-            #expect(late >= .seconds(1) && late <= .seconds(2))
-        }
+    @Test func exponentialRetryIsAttemptsPlusABackoffPolicy() {
+        let policy = RetryPolicy.exponential(maxAttempts: 4, initialBackoff: .milliseconds(100), multiplier: 10, maxBackoff: .seconds(2), jitter: 0.5)
+        #expect(policy.maxAttempts == 4)
+        #expect(policy.backoff == BackoffPolicy(initial: .milliseconds(100), multiplier: 10, maximum: .seconds(2), jitter: 0.5))
+        #expect(RetryPolicy.none.maxAttempts == 1)
+        #expect(RetryPolicy.none.backoff.delay(afterAttempt: 1) == .zero)
     }
 
     @Test func timeoutFailsASlowTask() async throws {

@@ -1,3 +1,4 @@
+import Execution
 import Foundation
 import Scheduler
 
@@ -66,6 +67,6 @@ enum DAGBenchmark {
     }
 
     private static func milliseconds(_ duration: Duration) -> String {
-        String(format: "%.2f ms", Double(duration.components.seconds) * 1e3 + Double(duration.components.attoseconds) * 1e-15)
+        String(format: "%.2f ms", duration.milliseconds)
     }
 }

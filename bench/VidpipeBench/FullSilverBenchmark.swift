@@ -32,15 +32,15 @@ enum FullSilverBenchmark {
         defer { try? FileManager.default.removeItem(atPath: scratch) }
 
         let ours = (scratch as NSString).appendingPathComponent("ours")
-        let plan = SilverPlan(outputDirectory: ours)
+        let plan = MediaPassPlan(outputDirectory: ours)
         // The warm-up also tells the ffmpeg commands the rung sizes our planner chose.
-        let warmUp = try await SilverPass.run(path: source, plan: plan)
+        let warmUp = try await MediaPass.run(path: source, plan: plan)
         let probe = try MediaProbe.probe(path: source)
         let baselines = commands(source: source, probe: probe, renditions: warmUp.renditions, directory: scratch)
 
         var table = TimingTable()
         for _ in 0..<repetitions {
-            table.add(silver, try await Measurement.inProcess { _ = try await SilverPass.run(path: source, plan: plan) })
+            table.add(silver, try await Measurement.inProcess { _ = try await MediaPass.run(path: source, plan: plan) })
             table.add(singleCommand, try Measurement.children([baselines.single]))
             table.add(separateRuns, try Measurement.children(baselines.separate))
         }
@@ -82,7 +82,7 @@ enum FullSilverBenchmark {
     /// One full silver job in this process, then this process's peak resident set in kB
     /// (`VmHWM`): what `silver-once` prints for the parent to read.
     static func runOnce(source: String, outputDirectory: String) async throws -> Double {
-        _ = try await SilverPass.run(path: source, plan: SilverPlan(outputDirectory: outputDirectory))
+        _ = try await MediaPass.run(path: source, plan: MediaPassPlan(outputDirectory: outputDirectory))
         let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
         guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
               let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) else {

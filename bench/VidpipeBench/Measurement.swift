@@ -1,3 +1,4 @@
+import Execution
 import Foundation
 
 /// Wall and CPU time of one timed run. CPU time (user + system, all threads) sits next to
@@ -51,11 +52,6 @@ enum Measurement {
         return sorted.count.isMultiple(of: 2) ? (sorted[mid - 1] + sorted[mid]) / 2 : sorted[mid]
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        let parts = duration.components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
-    }
-
     /// User + system CPU seconds of this process (every thread), or of its waited-for children.
     static func cpuSeconds(_ who: __rusage_who) -> Double {
         var usage = rusage()
@@ -69,7 +65,7 @@ enum Measurement {
         let cpuBefore = cpuSeconds(RUSAGE_SELF)
         let start = ContinuousClock.now
         try await body()
-        let wall = seconds(ContinuousClock.now - start)
+        let wall = (ContinuousClock.now - start).seconds
         return Timing(wall: wall, cpu: cpuSeconds(RUSAGE_SELF) - cpuBefore)
     }
 
@@ -78,7 +74,7 @@ enum Measurement {
         let cpuBefore = cpuSeconds(RUSAGE_CHILDREN)
         let start = ContinuousClock.now
         for command in commands { _ = try run(command) }
-        let wall = seconds(ContinuousClock.now - start)
+        let wall = (ContinuousClock.now - start).seconds
         return Timing(wall: wall, cpu: cpuSeconds(RUSAGE_CHILDREN) - cpuBefore)
     }
 

@@ -1,3 +1,4 @@
+import Execution
 import Foundation
 import Media
 
@@ -81,7 +82,7 @@ enum ProbeBenchmark {
             let elapsed = clock.measure {
                 for file in files { _ = try? MediaProbe.probe(path: file) }
             }
-            inProcess.append(seconds(elapsed))
+            inProcess.append(elapsed.seconds)
         }
 
         var ffprobeFailures: Set<String> = []
@@ -92,7 +93,7 @@ enum ProbeBenchmark {
                 for file in files where try !runFFprobe(ffprobe, file) { passFailures.append(file) }
             }
             ffprobeFailures.formUnion(passFailures)
-            external.append(seconds(elapsed))
+            external.append(elapsed.seconds)
         }
         return ProbeBenchmarkResult(
             files: files, inProcessPassSeconds: inProcess, ffprobePassSeconds: external,
@@ -121,10 +122,5 @@ enum ProbeBenchmark {
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
         }
         throw Failure(description: "\(name) not found on PATH (\(path)); install the ffmpeg package")
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        let parts = duration.components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }
 }

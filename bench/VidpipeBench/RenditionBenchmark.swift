@@ -1,3 +1,4 @@
+import Execution
 import Foundation
 import Media
 
@@ -40,12 +41,12 @@ enum RenditionBenchmark {
             for (name, variant) in variants {
                 let before = cpuSeconds(RUSAGE_SELF)
                 let elapsed = try clock.measure { _ = try Renditions.encode(path: source, ladder: variant, into: scratch.path) }
-                timings[name, default: []].append(seconds(elapsed))
+                timings[name, default: []].append(elapsed.seconds)
                 cpu[name, default: []].append(cpuSeconds(RUSAGE_SELF) - before)
             }
             let before = cpuSeconds(RUSAGE_CHILDREN)
             let elapsed = try clock.measure { try runFFmpeg(ffmpegArguments) }
-            timings["ffmpeg split command", default: []].append(seconds(elapsed))
+            timings["ffmpeg split command", default: []].append(elapsed.seconds)
             cpu["ffmpeg split command", default: []].append(cpuSeconds(RUSAGE_CHILDREN) - before)
         }
 
@@ -121,10 +122,5 @@ enum RenditionBenchmark {
         let sorted = values.sorted()
         let mid = sorted.count / 2
         return sorted.count.isMultiple(of: 2) ? (sorted[mid - 1] + sorted[mid]) / 2 : sorted[mid]
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        let parts = duration.components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }
 }

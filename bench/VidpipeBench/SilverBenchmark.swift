@@ -1,3 +1,4 @@
+import Execution
 import Foundation
 import Media
 
@@ -20,11 +21,11 @@ enum SilverBenchmark {
         var table = TimingTable()
         var findings = ""
         for round in 0...repetitions {
-            var result: SilverResult?
+            var result: MediaPassResult?
             let cpuBefore = Measurement.cpuSeconds(RUSAGE_SELF)
             let start = ContinuousClock.now
-            result = try SilverPass.run(path: source, qc: QCOptions())
-            let ours = Timing(wall: Measurement.seconds(ContinuousClock.now - start), cpu: Measurement.cpuSeconds(RUSAGE_SELF) - cpuBefore)
+            result = try MediaPass.run(path: source, qc: QCOptions())
+            let ours = Timing(wall: (ContinuousClock.now - start).seconds, cpu: Measurement.cpuSeconds(RUSAGE_SELF) - cpuBefore)
             let bareTiming = try Measurement.children([bareDecode])
             let checksTiming = try Measurement.children([cliChecks])
             // Round 0 warms caches and loads libraries.

@@ -24,7 +24,7 @@ final class EventProducer: Sendable {
         current = Mutex(try KafkaProducer(configuration: configuration, logHandler: logHandler))
     }
 
-    func send(topic: String, key: String?, value: Data, headers: [(String, [UInt8])]) async throws -> Kafka.DeliveryReport {
+    func send(topic: String, key: String?, value: Data, headers: [(String, [UInt8])]) async throws -> KafkaDeliveryReport {
         try await current.withLock { $0 }.send(topic: topic, key: key, value: value, headers: headers)
     }
 

@@ -1,4 +1,5 @@
 import Catalog
+import Execution
 import Foundation
 import Ingest
 import Kafka
@@ -110,8 +111,9 @@ public struct KafkaIntakeService: Service {
     /// redelivery), else by running the job until the catalog records it. Nil when the
     /// task was cancelled first (shutdown deadline): the message stays uncommitted.
     private func recordedOutcome(of request: IngestRequest, logger: Logger) async -> JobOutcome? {
-        var backoff = Backoff(initial: .milliseconds(500), maximum: .seconds(30))
+        var attempt = 0
         while !Task.isCancelled {
+            attempt += 1
             do {
                 if let job = try await runner.context.catalog.job(requestID: request.requestID) {
                     logger.info("request already recorded; not running it again", metadata: [LogKeys.job: "\(job.id)"])
@@ -126,10 +128,13 @@ public struct KafkaIntakeService: Service {
             }
             // Shutting down: leave it uncommitted; the next start (or group member) redoes it.
             guard !Task.isShuttingDownGracefully else { return nil }
-            do { try await Task.sleep(for: backoff.next()) } catch { return nil }
+            do { try await Task.sleep(for: Self.retryBackoff.delay(afterAttempt: attempt)) } catch { return nil }
         }
         return nil
     }
+
+    /// How long to wait before running a job the catalog could not record again.
+    static let retryBackoff = BackoffPolicy(initial: .milliseconds(500), maximum: .seconds(30))
 
     private func commit(_ message: KafkaMessage, logger: Logger) async {
         do {

@@ -1,3 +1,4 @@
+import Execution
 import Foundation
 import Ingest
 import Kafka
@@ -34,8 +35,9 @@ struct OutcomeRouter: Sendable {
     }
 
     private func send(topic: String, key: String?, value: Data, headers: [(String, [UInt8])]) async -> Bool {
-        var backoff = Backoff(initial: .milliseconds(500), maximum: .seconds(30))
+        var attempt = 0
         while !Task.isCancelled {
+            attempt += 1
             do {
                 let report = try await producer.send(topic: topic, key: key, value: value, headers: headers)
                 logger.debug("event sent", metadata: ["topic": "\(report.topic)", "partition": "\(report.partition)", "offset": "\(report.offset)"])
@@ -46,7 +48,7 @@ struct OutcomeRouter: Sendable {
             }
             // Shutting down: the message stays uncommitted and is answered again from the catalog.
             guard !Task.isShuttingDownGracefully else { return false }
-            do { try await Task.sleep(for: backoff.next()) } catch { return false }
+            do { try await Task.sleep(for: KafkaIntakeService.retryBackoff.delay(afterAttempt: attempt)) } catch { return false }
         }
         return false
     }

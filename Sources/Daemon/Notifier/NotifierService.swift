@@ -1,4 +1,5 @@
 import Catalog
+import Execution
 import Foundation
 import Ingest
 import Logging
@@ -10,8 +11,7 @@ import ServiceLifecycle
 ///
 /// Each pass claims the notifications it sends (a lease in the catalog), so daemons that
 /// share a catalog never send the same mail. A failed delivery stays pending and is tried
-/// again after an exponential backoff (`initialBackoff`, doubling per failed attempt, at
-/// most `maximumBackoff`), so mail waits out an SMTP outage and goes out once it is back.
+/// again after an exponential backoff (``Options/retryBackoff``), so mail waits out an SMTP outage and goes out once it is back.
 /// Message-IDs are stable per request and kind, so a transport that can tell (the outbox)
 /// never delivers twice.
 /// On graceful shutdown it makes one last pass, then returns.
@@ -22,10 +22,9 @@ public struct NotifierService: Service {
         public var interval: Duration = .milliseconds(500)
         /// Notifications taken per pass. Default 50.
         public var batchSize = 50
-        /// Wait after the first failed attempt. Default 5 s.
-        public var initialBackoff: Duration = .seconds(5)
-        /// Longest wait between attempts. Default 5 min.
-        public var maximumBackoff: Duration = .seconds(300)
+        /// Wait between delivery attempts of one mail: 5 s after the first failure,
+        /// doubling, at most 5 min.
+        public var retryBackoff = BackoffPolicy(initial: .seconds(5), maximum: .seconds(300))
         /// How long a claimed notification stays hidden from other notifiers: longer than
         /// a batch takes to send. If this notifier stops first, another sends it after.
         /// Default 2 min.
@@ -86,7 +85,7 @@ public struct NotifierService: Service {
     private func send(_ notification: NotificationRecord) async -> Bool {
         var logger = logger
         logger[metadataKey: LogKeys.job] = "\(notification.jobID)"
-        logger[metadataKey: "message_id"] = "\(notification.id)"
+        logger[metadataKey: LogKeys.messageID] = "\(notification.id)"
         guard let message = notification.message else {
             logger.error("notification has no rendered message; cannot send it")
             try? await catalog.markNotificationFailed(id: notification.id, error: "no rendered message stored",
@@ -113,26 +112,25 @@ public struct NotifierService: Service {
         // Delivered: record it, retrying briefly (a restarting database is back within
         // seconds). Left unmarked, it is offered again when its lease ends, and the stable
         // Message-ID lets the transport recognise it.
-        var pause = Backoff(initial: .milliseconds(250), maximum: .seconds(2))
-        var attemptsLeft = 5
-        while true {
+        let pause = BackoffPolicy(initial: .milliseconds(250), maximum: .seconds(2))
+        let attempts = 5
+        for attempt in 1...attempts {
             do {
                 try await catalog.markNotificationSent(id: notification.id, at: Date(), path: delivery.destination)
-                logger.info("mail delivered", metadata: ["kind": "\(notification.kind.rawValue)"])
+                logger.info("mail delivered", metadata: [LogKeys.kind: "\(notification.kind.rawValue)"])
                 return true
             } catch {
-                attemptsLeft -= 1
-                guard attemptsLeft > 0, (try? await Task.sleep(for: pause.next())) != nil else {
+                guard attempt < attempts, (try? await Task.sleep(for: pause.delay(afterAttempt: attempt))) != nil else {
                     logger.warning("mail delivered but not marked sent", metadata: [LogKeys.error: "\(error)"])
                     return false
                 }
             }
         }
+        return false
     }
 
     /// Seconds to wait after `attempts` earlier failures plus this one.
     func backoff(afterAttempts attempts: Int) -> Double {
-        let initial = options.initialBackoff.seconds
-        return min(initial * pow(2, Double(min(attempts, 30))), options.maximumBackoff.seconds)
+        options.retryBackoff.delay(afterAttempt: attempts + 1).seconds
     }
 }

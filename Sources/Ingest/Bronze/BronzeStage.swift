@@ -1,4 +1,5 @@
 import Catalog
+import Execution
 import Foundation
 import Media
 import Scheduler
@@ -48,13 +49,13 @@ struct BronzeStage: Sendable {
             try lookUpSidecar(of: file, for: ticket)
         }
         dag.task("bronze.checksum", inputs: Self.file, output: Self.hash, options: .cpuHeavy(configuration, retry: true)) { file in
-            try await BlockingWork.run { () throws(IngestError) in
+            try await DedicatedThread.run(name: "checksum") { () throws(IngestError) in
                 try ContentHasher.sha256(path: file.resolvedPath, expectedSize: file.sizeBytes).hash
             }
         }
         dag.task("bronze.probe", inputs: Self.file, output: Self.probe, options: .cpuHeavy(configuration, retry: false)) { file in
             do {
-                return try await BlockingWork.run { () throws(MediaError) in try MediaProbe.probe(path: file.resolvedPath) }
+                return try await DedicatedThread.run(name: "probe") { () throws(MediaError) in try MediaProbe.probe(path: file.resolvedPath) }
             } catch var error as MediaError {
                 error.path = file.requestedPath  // name the file as the sender knows it
                 throw IngestError(error)
@@ -66,7 +67,7 @@ struct BronzeStage: Sendable {
         dag.task("bronze.stage", inputs: Self.file, Self.newContent, Self.probe, Self.sidecar, output: Self.staged, options: io) {
             file, content, probe, lookup in
             let probeJSON = try JSONEncoder.vidpipe.encode(probe)
-            return try await BlockingWork.run { () throws(IngestError) in
+            return try await DedicatedThread.run(name: "stage") { () throws(IngestError) in
                 try store.stage(file, hash: content.hash, probeJSON: probeJSON, sidecar: lookup.sidecar)
             }
         }

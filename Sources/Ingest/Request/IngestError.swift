@@ -1,6 +1,6 @@
+import Execution
 import Foundation
 import Media
-import Scheduler
 
 /// Why a request or its file cannot be ingested: one distinct code per cause, a message
 /// naming the file and what is wrong, and a hint saying what to do.
@@ -40,6 +40,8 @@ public struct IngestError: Error, Sendable, CustomStringConvertible, RetryableEr
     public var hint: String?
     /// Transient I/O and storage trouble is worth another attempt; bad input never is.
     public var isRetryable: Bool
+    /// The error this one carries over, e.g. a ``MediaError`` from the probe.
+    public var underlying: (any Error)?
 
     public init(_ code: Code, path: String, _ message: String, hint: String? = nil, isRetryable: Bool = false) {
         self.code = code
@@ -49,18 +51,13 @@ public struct IngestError: Error, Sendable, CustomStringConvertible, RetryableEr
         self.isRetryable = isRetryable
     }
 
-    /// Carries a probe failure over with its own code (`unrecognized_format`, `truncated`, …).
+    /// Carries a media failure over with its own code (`unrecognized_format`, `truncated`, …)
+    /// and retry flag, keeping it as ``underlying``.
     public init(_ error: MediaError) {
         // Media messages start with the path; this type prints it once, in front.
         let message = error.message.hasPrefix(error.path + ": ") ? String(error.message.dropFirst(error.path.count + 2)) : error.message
-        self.init(Code(rawValue: Self.snakeCase(error.code.rawValue)), path: error.path, message)
-    }
-
-    /// Media codes are camelCase Swift names; catalog codes are snake_case like the rest.
-    private static func snakeCase(_ name: String) -> String {
-        name.reduce(into: "") { text, character in
-            if character.isUppercase { text += "_" + character.lowercased() } else { text.append(character) }
-        }
+        self.init(Code(rawValue: error.code.rawValue), path: error.path, message, isRetryable: error.isRetryable)
+        underlying = error
     }
 
     /// Which file, what is wrong, what to do: the text people read in the CLI and mail.

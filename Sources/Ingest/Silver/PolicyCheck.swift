@@ -4,7 +4,7 @@ extension MediaPolicy {
     /// Checks a probe and, when the silver pass ran, its quality checks against the rules.
     /// QC findings (black, frozen, silent segments, loudness, decode errors …) are carried
     /// over with their timecodes, so the verdict holds every reason.
-    public func evaluate(_ probe: ProbeReport, silver: SilverResult? = nil) -> PolicyVerdict {
+    public func evaluate(_ probe: ProbeReport, silver: MediaPassResult? = nil) -> PolicyVerdict {
         var findings = containerFindings(probe) + streamFindings(probe) + lengthFindings(probe)
         if let silver { findings += qualityFindings(probe, silver: silver) }
         return PolicyVerdict(findings: findings)
@@ -78,7 +78,7 @@ extension MediaPolicy {
     }
 
     /// The QC findings with their timecodes, and the shares of black and silence.
-    private func qualityFindings(_ probe: ProbeReport, silver: SilverResult) -> [PolicyFinding] {
+    private func qualityFindings(_ probe: ProbeReport, silver: MediaPassResult) -> [PolicyFinding] {
         var findings = silver.qc.findings.map { finding in
             PolicyFinding(rule: finding.kind.rawValue, severity: PolicyFinding.Severity(finding.severity), message: finding.message,
                           startSeconds: finding.start, endSeconds: finding.end)

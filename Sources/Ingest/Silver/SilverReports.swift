@@ -4,7 +4,7 @@ import Media
 extension SilverFiles {
     /// `qc.json`: the verdict with every finding and its timecodes, the QC measurements and
     /// the decode's health. `metadata.json`: the probe, enrichment, thumbnails and renditions.
-    static func write(videoID: String, probe: ProbeReport, silver: SilverResult, policy: PolicyVerdict,
+    static func write(videoID: String, probe: ProbeReport, silver: MediaPassResult, policy: PolicyVerdict,
                       layout: DatalakeLayout) throws -> SilverFiles {
         let folder = layout.silverFolder(videoID: videoID)
         let files = SilverFiles(directory: folder, qcReport: folder + "/qc.json", metadata: folder + "/metadata.json")

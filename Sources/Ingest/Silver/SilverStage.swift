@@ -11,14 +11,14 @@ public struct SilverFiles: Sendable {
 
 /// What gold records from silver.
 public struct SilverOutputs: Sendable {
-    public var result: SilverResult
+    public var result: MediaPassResult
     public var files: SilverFiles
 }
 
 /// Silver: one decode pass feeding quality checks, enrichment, thumbnails and every
 /// rendition, then the policy verdict and the reports. Its tasks, artifacts and rules.
 struct SilverStage: Sendable {
-    static let media = Artifact<SilverResult>("silver")
+    static let media = Artifact<MediaPassResult>("silver")
     static let policy = Artifact<PolicyVerdict>("policy")
     static let files = Artifact<SilverFiles>("silver_files")
 
@@ -42,12 +42,12 @@ struct SilverStage: Sendable {
 
     /// One decode of the source feeds every consumer; on failure the video's silver folder
     /// is removed, so no half-written renditions stay under an id that is never recorded.
-    private func runMediaPass(on file: ValidatedFile, for content: NewContent) async throws -> SilverResult {
-        let plan = SilverPlan(qc: configuration.qc, enrichment: EnrichmentOptions(),
-                              outputDirectory: configuration.layout.silverFolder(videoID: content.videoID),
-                              thumbnails: configuration.thumbnails, ladder: configuration.ladder)
+    private func runMediaPass(on file: ValidatedFile, for content: NewContent) async throws -> MediaPassResult {
+        let plan = MediaPassPlan(qc: configuration.qc, enrichment: EnrichmentOptions(),
+                                 outputDirectory: configuration.layout.silverFolder(videoID: content.videoID),
+                                 thumbnails: configuration.thumbnails, ladder: configuration.ladder)
         do {
-            return try await SilverPass.run(path: file.resolvedPath, plan: plan)
+            return try await MediaPass.run(path: file.resolvedPath, plan: plan)
         } catch var error {
             try? FileManager.default.removeItem(atPath: plan.outputDirectory)
             error.path = file.requestedPath

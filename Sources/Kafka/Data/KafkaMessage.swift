@@ -46,7 +46,7 @@ public struct KafkaMessage: Sendable, CustomStringConvertible {
 }
 
 /// Where the broker stored a produced message.
-public struct DeliveryReport: Sendable, Hashable {
+public struct KafkaDeliveryReport: Sendable, Hashable {
     /// The topic written to.
     public var topic: String
     /// The partition the message landed in.

@@ -1,62 +1,51 @@
 import CFFmpeg
-import Foundation
+import Execution
 
-/// Runs a frame consumer on a thread of its own, fed through a bounded ``FrameQueue``, so
-/// its work overlaps the decode and the other consumers instead of adding to them. The
-/// decode thread only takes a new reference to each frame (no pixel copy).
+/// Runs a frame consumer on a ``DedicatedThread`` of its own, fed through a bounded
+/// ``FrameQueue``, so its work overlaps the decode and the other consumers instead of
+/// adding to them. The decode thread only takes a new reference to each frame (no pixel copy).
 ///
 /// For consumers that need frames only: packets are not forwarded. `start` runs on the
 /// decode thread; an error the consumer throws later is rethrown by ``finish()``.
-///
-/// `@unchecked Sendable`: the wrapped consumer is touched only by the worker thread from
-/// `start` until the worker signals `done`; `failure` is written by the worker before it
-/// signals and read by the decode thread only after waiting for that signal.
-final class ConcurrentConsumer: FrameConsumer, @unchecked Sendable {
-    private let consumer: any FrameConsumer
+final class ConcurrentConsumer: FrameConsumer {
     private let name: String
-    private let queue: FrameQueue
-    private let done = DispatchSemaphore(value: 0)
-    private var running = false
-    private var failure: (any Error)?
+    private let worker: ConsumerThreadState
+    private var thread: DedicatedThread.Handle?
 
     /// `capacity` frames may wait: the decoder's frame pool grows by that many at most.
     init(_ consumer: any FrameConsumer, name: String, capacity: Int = 4) {
-        self.consumer = consumer
         self.name = name
-        queue = FrameQueue(capacity: capacity)
+        worker = ConsumerThreadState(consumer: consumer, queue: FrameQueue(capacity: capacity))
     }
 
     func start(_ setup: DecodeSetup) throws {
-        try consumer.start(setup)
-        running = true
-        let thread = Thread { [self] in work() }
-        thread.name = name
-        // libavfilter runs on this thread's stack; give it a main thread's size.
-        thread.stackSize = 8 << 20
-        thread.start()
+        try worker.consumer.start(setup)
+        let worker = worker
+        thread = DedicatedThread.start(name: name) { worker.run() }
     }
 
     func consumeVideo(_ frame: UnsafeMutablePointer<AVFrame>, seconds: Double) throws {
-        queue.push(.video(try reference(frame), seconds: seconds))
+        worker.queue.push(.video(try reference(frame), seconds: seconds))
     }
 
     func consumeAudio(_ frame: UnsafeMutablePointer<AVFrame>, seconds: Double) throws {
-        queue.push(.audio(try reference(frame), seconds: seconds))
+        worker.queue.push(.audio(try reference(frame), seconds: seconds))
     }
 
     func finish() throws {
-        guard running else { return }
-        queue.push(.end)
-        done.wait()
-        running = false
-        if let failure { throw failure }
+        guard let thread else { return }
+        worker.queue.push(.end)
+        thread.join()
+        self.thread = nil
+        if let failure = worker.failure { throw failure }
     }
 
     deinit {
-        // A pass that stopped early never calls finish(): release the thread.
-        if running {
-            queue.abandon()
-            done.wait()
+        // A pass that stopped early never calls finish(): release the thread. The thread
+        // holds only `worker`, never `self`, so this runs when the pass drops its consumers.
+        if let thread {
+            worker.queue.abandon()
+            thread.join()
         }
     }
 
@@ -66,9 +55,25 @@ final class ConcurrentConsumer: FrameConsumer, @unchecked Sendable {
         }
         return reference
     }
+}
 
-    private func work() {
-        defer { done.signal() }
+/// What the worker thread of a ``ConcurrentConsumer`` touches.
+///
+/// `@unchecked Sendable`: `consumer` and `failure` are used only by the worker thread from
+/// `start` until the decode thread has joined it; the decode thread reads `failure` only
+/// after joining. `queue` is thread-safe.
+private final class ConsumerThreadState: @unchecked Sendable {
+    let consumer: any FrameConsumer
+    let queue: FrameQueue
+    private(set) var failure: (any Error)?
+
+    init(consumer: any FrameConsumer, queue: FrameQueue) {
+        self.consumer = consumer
+        self.queue = queue
+    }
+
+    /// The thread body: hands queued frames to the consumer until the end item or a failure.
+    func run() {
         do {
             while let item = queue.pop() {
                 switch item {

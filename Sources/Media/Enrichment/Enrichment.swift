@@ -1,3 +1,5 @@
+import Execution
+
 /// The enrichment consumers for one decode pass, built together so the orchestrator can add
 /// them to its pass and collect one report afterwards:
 ///
@@ -37,16 +39,13 @@ public enum Enrichment {
         return consumers.report()
     }
 
-    /// A fingerprint-only pass on a thread of its own, for `vidpipe similar FILE`; nil when
-    /// the file has no video.
+    /// A fingerprint-only pass on a ``DedicatedThread``, for `vidpipe similar FILE`; nil
+    /// when the file has no video.
     public static func fingerprint(path: String) async throws(MediaError) -> VideoFingerprint? {
-        let result = await DedicatedThread.run(name: "vidpipe.fingerprint") { () -> Result<VideoFingerprint?, MediaError> in
-            Result { () throws(MediaError) -> VideoFingerprint? in
-                let sampler = FingerprintSampler()
-                _ = try SilverPass.run(path: path, consumers: [sampler])
-                return sampler.fingerprint
-            }
+        try await DedicatedThread.run(name: "fingerprint") { () throws(MediaError) -> VideoFingerprint? in
+            let sampler = FingerprintSampler()
+            _ = try MediaPass.run(path: path, consumers: [sampler])
+            return sampler.fingerprint
         }
-        return try result.get()
     }
 }

@@ -15,7 +15,7 @@ final class QualityChecks {
     /// What to add to the decode pass: the video and audio checks each on a thread of
     /// their own, so the filters overlap the decode and each other.
     private(set) lazy var consumers: [any FrameConsumer] = [
-        ConcurrentConsumer(video, name: "vidpipe.qc.video"), ConcurrentConsumer(audio, name: "vidpipe.qc.audio"),
+        ConcurrentConsumer(video, name: "qc-video"), ConcurrentConsumer(audio, name: "qc-audio"),
     ]
 
     /// The report, once the pass has run to the end.

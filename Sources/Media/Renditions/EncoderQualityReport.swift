@@ -8,7 +8,7 @@ import Foundation
 /// to the rendition's size) and logs the totals when the encoder closes. FFmpeg 5.1's
 /// wrapper exports nothing per frame, so the closing lines are captured (see
 /// `vp_encoder_summary` in the CFFmpeg shim) and parsed. Decoding every rendition again to
-/// compare it cost about a seventh of a whole silver job; this costs a few percent of one
+/// compare it cost about a seventh of a whole media pass; this costs a few percent of one
 /// encode.
 /// - PSNR is x264's "Global": squared error summed over Y, U, V and all frames, i.e. the
 ///   `average` that ffmpeg's `psnr` filter prints.

@@ -21,6 +21,7 @@ final class FrameQueue: @unchecked Sendable {
     }
 
     private let capacity: Int
+    // A condition, not DedicatedThread or an AsyncStream: both sides are plain threads that must block (full / empty).
     private let condition = NSCondition()
     private var state = State()
 

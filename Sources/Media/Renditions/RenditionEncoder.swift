@@ -1,17 +1,19 @@
 import CFFmpeg
+import Execution
 import Foundation
 
 /// Encodes one rung of the ladder as a consumer of the shared decode pass.
 ///
 /// The decode thread only takes a new reference to each frame (no pixel copy) and hands it
-/// to this rung's own encoder thread through a bounded queue, so all rungs encode in
-/// parallel and the decoder waits at most on `queueDepth` frames per rung. ``finish()``
-/// waits for the thread, then probes the file; ``result`` is set from then on.
+/// to this rung's own encoder thread (a ``DedicatedThread``) through a bounded queue, so
+/// all rungs encode in parallel and the decoder waits at most on `queueDepth` frames per
+/// rung. ``finish()`` joins the thread, then probes the file; ``result`` is set from then on.
 final class RenditionEncoder: FrameConsumer {
     let plan: RenditionPlan
     let path: String
     private let queue: FrameQueue
     private var worker: RenditionWorker?
+    private var thread: DedicatedThread.Handle?
     private var sourceDuration: Double?
     private var sourceHasAudio = false
     /// What was made, once ``finish()`` has run.
@@ -34,11 +36,8 @@ final class RenditionEncoder: FrameConsumer {
             hasAudio: setup.audio != nil, durationSeconds: setup.durationSeconds)
         let worker = RenditionWorker(plan: plan, path: path, source: source, queue: queue)
         self.worker = worker
-        let thread = Thread { worker.run() }
-        thread.name = "rendition-\(plan.name)"
-        // x264 runs its analysis on this thread when it has no threads of its own.
-        thread.stackSize = 8 << 20
-        thread.start()
+        // The thread holds only `worker`, so this encoder's deinit can still stop it.
+        thread = DedicatedThread.start(name: "rendition-\(plan.name)") { worker.run() }
     }
 
     func consumeVideo(_ frame: UnsafeMutablePointer<AVFrame>, seconds: Double) throws {
@@ -52,10 +51,11 @@ final class RenditionEncoder: FrameConsumer {
     }
 
     func finish() throws {
-        guard let worker else { return }
+        guard let worker, let thread else { return }
         queue.push(.end)
-        worker.done.wait()
+        thread.join()
         self.worker = nil
+        self.thread = nil
         result = RenditionVerifier.verify(
             plan: plan, path: path, sourceDurationSeconds: sourceDuration, expectsAudio: sourceHasAudio,
             psnr: worker.psnr, ssim: worker.ssim, problems: worker.problems)
@@ -63,9 +63,9 @@ final class RenditionEncoder: FrameConsumer {
 
     deinit {
         // A pass that stopped early never calls finish(): release the thread.
-        if let worker {
+        if let thread {
             queue.abandon()
-            worker.done.wait()
+            thread.join()
         }
     }
 }

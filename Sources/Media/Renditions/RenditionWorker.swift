@@ -5,8 +5,8 @@ import Foundation
 /// fed by a ``FrameQueue``.
 ///
 /// `@unchecked Sendable`: it is created on the decode thread, then touched only by its
-/// encoder thread until that thread signals `done`; the decode thread reads `problems`,
-/// `psnr` and `ssim` only after waiting on `done`.
+/// encoder thread until the decode thread has joined that thread; the decode thread reads
+/// `problems`, `psnr` and `ssim` only after joining.
 final class RenditionWorker: @unchecked Sendable {
     struct Source {
         var videoTimeBase: AVRational?
@@ -19,7 +19,6 @@ final class RenditionWorker: @unchecked Sendable {
     let plan: RenditionPlan
     let path: String
     let queue: FrameQueue
-    let done = DispatchSemaphore(value: 0)
     private let source: Source
 
     private(set) var problems: [String] = []
@@ -49,10 +48,7 @@ final class RenditionWorker: @unchecked Sendable {
     /// The thread body: runs until the end item, a failure, or cancellation.
     func run() {
         // x264 writes its closing report into `quality`: free the encoder while it exists.
-        defer {
-            video = nil
-            done.signal()
-        }
+        defer { video = nil }
         do {
             try open()
             while let item = queue.pop() {

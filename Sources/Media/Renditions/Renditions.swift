@@ -1,6 +1,6 @@
 /// Renditions on their own: one decode pass that feeds only the ladder's encoders.
 ///
-/// In the silver pass the same encoders share the decode with QC and enrichment: add a
+/// In a ``MediaPass`` the same encoders share the decode with QC and enrichment: add a
 /// `RenditionLadderEncoder(ladder:directory:)` to the pass's consumers and read its
 /// `results` after `run(consumers:)` returns.
 public enum Renditions {

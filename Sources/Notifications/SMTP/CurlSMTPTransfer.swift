@@ -1,4 +1,5 @@
 import CCurl
+import Execution
 import Foundation
 import Synchronization
 
@@ -57,19 +58,27 @@ final class CurlSMTPTransfer: @unchecked Sendable {
     }
 
     private func configure(settings: SMTPSettings, from: String, to: [String]) throws {
-        func check(_ code: CURLcode, _ option: String) throws {
-            guard code == CURLE_OK else {
-                throw MailError(.smtpFailed, "libcurl refused \(option): \(String(cString: curl_easy_strerror(code)))")
-            }
-        }
-        func set(_ option: CURLoption, _ value: Int, _ name: String) throws {
-            try check(vp_curl_setopt_long(handle, option, value), name)
-        }
-        func set(_ option: CURLoption, _ value: String, _ name: String) throws {
-            // libcurl copies string options.
-            try check(value.withCString { vp_curl_setopt_string(handle, option, $0) }, name)
-        }
+        try configureConnection(settings)
+        try configureEnvelope(from: from, to: to)
+        try configureUpload()
+    }
 
+    private func check(_ code: CURLcode, _ option: String) throws {
+        guard code == CURLE_OK else {
+            throw MailError(.smtpFailed, "libcurl refused \(option): \(String(cString: curl_easy_strerror(code)))")
+        }
+    }
+
+    private func set(_ option: CURLoption, _ value: Int, _ name: String) throws {
+        try check(vp_curl_setopt_long(handle, option, value), name)
+    }
+
+    private func set(_ option: CURLoption, _ value: String, _ name: String) throws {
+        // libcurl copies string options.
+        try check(value.withCString { vp_curl_setopt_string(handle, option, $0) }, name)
+    }
+
+    private func configureConnection(_ settings: SMTPSettings) throws {
         try check(vp_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), "CURLOPT_ERRORBUFFER")
         try set(CURLOPT_URL, settings.url, "CURLOPT_URL")
         try set(CURLOPT_PROTOCOLS_STR, "smtp,smtps", "CURLOPT_PROTOCOLS_STR")
@@ -90,7 +99,9 @@ final class CurlSMTPTransfer: @unchecked Sendable {
             try set(CURLOPT_USERNAME, username, "CURLOPT_USERNAME")
             try set(CURLOPT_PASSWORD, password, "CURLOPT_PASSWORD")
         }
+    }
 
+    private func configureEnvelope(from: String, to: [String]) throws {
         try set(CURLOPT_MAIL_FROM, "<\(from)>", "CURLOPT_MAIL_FROM")
         for recipient in to {
             guard let list = "<\(recipient)>".withCString({ curl_slist_append(recipients, $0) }) else {
@@ -99,7 +110,9 @@ final class CurlSMTPTransfer: @unchecked Sendable {
             recipients = list
         }
         try check(vp_curl_setopt_slist(handle, CURLOPT_MAIL_RCPT, recipients), "CURLOPT_MAIL_RCPT")
+    }
 
+    private func configureUpload() throws {
         // The body comes from memory through a read callback; libcurl dot-stuffs it itself.
         try set(CURLOPT_UPLOAD, 1, "CURLOPT_UPLOAD")
         try check(vp_curl_setopt_off(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(upload.bytes.count)), "CURLOPT_INFILESIZE_LARGE")
@@ -118,9 +131,9 @@ final class CurlSMTPTransfer: @unchecked Sendable {
         try check(vp_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, state), "CURLOPT_XFERINFODATA")
     }
 
+    /// A libcurl timeout in whole milliseconds, at least 1 (0 would mean no timeout).
     private static func milliseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        return max(1, Int(seconds) * 1_000 + Int(attoseconds / 1_000_000_000_000_000))
+        Int(min(max(duration.milliseconds, 1), Double(Int32.max)))
     }
 }
 

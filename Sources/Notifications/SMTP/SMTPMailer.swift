@@ -1,12 +1,12 @@
 import CCurl
-import Foundation
+import Execution
 
 /// The service-mode transport: sends each message to an SMTP server through libcurl, with
 /// STARTTLS or implicit TLS and AUTH as ``SMTPSettings`` say.
 ///
 /// MAIL FROM is the envelope's sender and RCPT TO each of its recipients; the DATA is the
-/// stored RFC 5322 content. Each send uses its own connection on its own thread, so the
-/// blocking libcurl call never holds a task executor thread. SMTP cannot tell a resend, so
+/// stored RFC 5322 content. Each send uses its own connection on a ``DedicatedThread``, so
+/// the blocking libcurl call never holds a thread of the cooperative pool. SMTP cannot tell a resend, so
 /// ``MailDelivery/wasAlreadyDelivered`` is always false: the catalog's outbox state prevents
 /// sending twice.
 public struct SMTPMailer: MailTransport {
@@ -24,9 +24,7 @@ public struct SMTPMailer: MailTransport {
         let transfer = try CurlSMTPTransfer(settings: settings, from: envelope.sender, to: envelope.recipients, body: envelope.content)
         let outcome = try await withTaskCancellationHandler {
             try Task.checkCancellation()
-            return await withCheckedContinuation { continuation in
-                Thread { continuation.resume(returning: transfer.perform()) }.start()
-            }
+            return await DedicatedThread.run(name: "smtp-send") { transfer.perform() }
         } onCancel: {
             transfer.cancel()
         }

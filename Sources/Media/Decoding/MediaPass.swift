@@ -1,13 +1,14 @@
 import CFFmpeg
+import Execution
 import Foundation
 import Synchronization
 
-/// What one silver pass should do besides the quality checks.
-public struct SilverPlan: Sendable {
+/// What one ``MediaPass`` should do besides the quality checks.
+public struct MediaPassPlan: Sendable {
     public var qc: QCOptions
     /// Scene cuts, GOP and bit-rate statistics, fingerprint; nil skips them.
     public var enrichment: EnrichmentOptions?
-    /// Folder for thumbnails and renditions (`<lake>/silver/<video>`).
+    /// Folder for thumbnails and renditions.
     public var outputDirectory: String
     /// Poster, sprite and storyboard; nil skips them.
     public var thumbnails: ThumbnailOptions?
@@ -24,8 +25,8 @@ public struct SilverPlan: Sendable {
     }
 }
 
-/// What one silver pass over a source produced.
-public struct SilverResult: Codable, Sendable, Equatable {
+/// What one ``MediaPass`` over a source produced.
+public struct MediaPassResult: Codable, Sendable, Equatable {
     /// Frame counts, decode errors and truncation, straight from the decode.
     public var decode: DecodeReport
     /// The quality checks' segments, measurements and findings.
@@ -35,22 +36,34 @@ public struct SilverResult: Codable, Sendable, Equatable {
     public var renditions: [RenditionResult] = []
 }
 
-/// The silver layer's single decode pass: the file is demuxed and decoded once, and every
-/// frame goes to every consumer (today the QC analyzers).
-public enum SilverPass {
-    /// Runs the pass on the calling thread, which it blocks for the whole decode.
-    public static func run(path: String, qc options: QCOptions) throws(MediaError) -> SilverResult {
-        try run(path: path, qc: options, cancellation: nil)
+/// One decode of a file that feeds every analysis and output at once: the file is demuxed
+/// and decoded once, and every frame goes to every consumer (QC analyzers, enrichment,
+/// thumbnails, rendition encoders).
+public enum MediaPass {
+    /// Runs the quality checks alone on the calling thread, which it blocks for the whole decode.
+    public static func run(path: String, qc options: QCOptions) throws(MediaError) -> MediaPassResult {
+        try run(path: path, plan: qualityChecksOnly(options), cancellation: nil)
     }
 
-    /// Runs the pass on a thread of its own, so the decode never occupies Swift's
-    /// cooperative pool. Cancelling the task stops the pass at the next packet with
-    /// `MediaError.Code.cancelled`.
-    public static func run(path: String, qc options: QCOptions) async throws(MediaError) -> SilverResult {
+    /// Runs the quality checks alone on a ``DedicatedThread``. Cancelling the task stops
+    /// the pass at the next packet with `MediaError.Code.cancelled`.
+    public static func run(path: String, qc options: QCOptions) async throws(MediaError) -> MediaPassResult {
+        try await run(path: path, plan: qualityChecksOnly(options))
+    }
+
+    /// Everything `plan` asks for in one decode: QC, enrichment, thumbnails and every
+    /// rendition rung, on a ``DedicatedThread``. Cancelling the task stops the pass at the
+    /// next packet with `MediaError.Code.cancelled`.
+    public static func run(path: String, plan: MediaPassPlan) async throws(MediaError) -> MediaPassResult {
         let cancellation = CancellationFlag()
-        let result = await withTaskCancellationHandler {
-            await DedicatedThread.run(name: "vidpipe.silver") { () -> Result<SilverResult, MediaError> in
-                Result { () throws(MediaError) -> SilverResult in try run(path: path, qc: options, cancellation: cancellation) }
+        // withTaskCancellationHandler rethrows untyped errors: carry the typed one in a Result.
+        let result: Result<MediaPassResult, MediaError> = await withTaskCancellationHandler {
+            do throws(MediaError) {
+                return .success(try await DedicatedThread.run(name: "media-pass") { () throws(MediaError) -> MediaPassResult in
+                    try run(path: path, plan: plan, cancellation: cancellation)
+                })
+            } catch {
+                return .failure(error)
             }
         } onCancel: {
             cancellation.cancel()
@@ -58,26 +71,11 @@ public enum SilverPass {
         return try result.get()
     }
 
-    /// The whole silver layer in one decode: QC, enrichment, thumbnails and every rendition
-    /// rung, on a thread of its own. Cancelling the task stops the pass at the next packet.
-    public static func run(path: String, plan: SilverPlan) async throws(MediaError) -> SilverResult {
-        let cancellation = CancellationFlag()
-        let result = await withTaskCancellationHandler {
-            await DedicatedThread.run(name: "vidpipe.silver") { () -> Result<SilverResult, MediaError> in
-                Result { () throws(MediaError) -> SilverResult in try run(path: path, plan: plan, cancellation: cancellation) }
-            }
-        } onCancel: {
-            cancellation.cancel()
-        }
-        return try result.get()
+    private static func qualityChecksOnly(_ options: QCOptions) -> MediaPassPlan {
+        MediaPassPlan(qc: options, enrichment: nil, outputDirectory: "", thumbnails: nil, ladder: nil)
     }
 
-    private static func run(path: String, qc options: QCOptions, cancellation: CancellationFlag?) throws(MediaError) -> SilverResult {
-        let plan = SilverPlan(qc: options, enrichment: nil, outputDirectory: "", thumbnails: nil, ladder: nil)
-        return try run(path: path, plan: plan, cancellation: cancellation)
-    }
-
-    static func run(path: String, plan: SilverPlan, cancellation: CancellationFlag?) throws(MediaError) -> SilverResult {
+    static func run(path: String, plan: MediaPassPlan, cancellation: CancellationFlag?) throws(MediaError) -> MediaPassResult {
         let checks = QualityChecks(options: plan.qc, path: path)
         let enrichment = plan.enrichment.map(EnrichmentConsumers.init(options:))
         let thumbnails = plan.thumbnails.map { ThumbnailRenderer(directory: plan.outputDirectory, options: $0) }
@@ -95,12 +93,11 @@ public enum SilverPass {
         if let thumbnails { consumers.append(thumbnails) }
         if let renditions { consumers.append(renditions) }
         let decode = try run(path: path, consumers: consumers)
-        return SilverResult(decode: decode, qc: checks.report(decode: decode), enrichment: enrichment?.report(),
-                            thumbnails: thumbnails?.result, renditions: renditions?.results ?? [])
+        return MediaPassResult(decode: decode, qc: checks.report(decode: decode), enrichment: enrichment?.report(),
+                               thumbnails: thumbnails?.result, renditions: renditions?.results ?? [])
     }
 
-    /// Decodes `path` once, handing every packet and frame to `consumers` in order. Further
-    /// consumers (enrichment, thumbnails, renditions) join the pass here.
+    /// Decodes `path` once, handing every packet and frame to `consumers` in order.
     static func run(path: String, consumers: [any FrameConsumer]) throws(MediaError) -> DecodeReport {
         let pass = try DecodePass(path: path)
         do {
@@ -131,21 +128,6 @@ private final class CancellationCheck: FrameConsumer {
     }
 
     func consumePacket(_ packet: UnsafeMutablePointer<AVPacket>, isVideo: Bool, seconds: Double?) throws {
-        if flag.isCancelled { throw MediaError(code: .cancelled, path: path, message: "\(path): the silver pass was cancelled.") }
-    }
-}
-
-/// Runs blocking work on a new thread and resumes the awaiting task with its result.
-/// A thread per pass is cheap next to a decode, and unlike a global Dispatch queue it can
-/// never be starved by (or starve) other blocking work.
-enum DedicatedThread {
-    static func run<Value: Sendable>(name: String, _ body: @escaping @Sendable () -> Value) async -> Value {
-        await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: body()) }
-            thread.name = name
-            // Decoders and filters run on this thread's stack; give it a main thread's size.
-            thread.stackSize = 8 << 20
-            thread.start()
-        }
+        if flag.isCancelled { throw MediaError(code: .cancelled, path: path, message: "\(path): the media pass was cancelled.") }
     }
 }
