@@ -50,15 +50,23 @@ public enum DedicatedThread {
         let handle = Handle()
         let osName = String(decoding: name.utf8.prefix(maximumNameLength), as: UTF8.self)
         let thread = Thread {
-            // Named from inside: Foundation on Linux ignores a name set before `start()`,
-            // and the OS refuses (silently) a name over its length limit.
-            Thread.current.name = osName
+            // Named from inside, through pthreads: Foundation on Linux ignores a name set
+            // before `start()`, and the OS refuses (silently) a name over its length limit.
+            setCurrentThreadName(osName)
             defer { handle.markFinished() }
             body()
         }
         thread.stackSize = stackSize
         thread.start()
         return handle
+    }
+
+    private static func setCurrentThreadName(_ name: String) {
+        #if os(Linux)
+        _ = linuxSetThreadName?(pthread_self(), name)
+        #else
+        pthread_setname_np(name)
+        #endif
     }
 
     /// A started thread, to wait for from synchronous code.
@@ -86,3 +94,12 @@ public enum DedicatedThread {
         }
     }
 }
+
+#if os(Linux)
+/// glibc's `pthread_setname_np`, which Swift's Glibc module hides (it is a GNU extension).
+/// Foundation's `Thread.name` setter is no substitute: it sometimes leaves the name unset.
+private let linuxSetThreadName: (@convention(c) (pthread_t, UnsafePointer<CChar>) -> Int32)? = {
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pthread_setname_np") else { return nil }
+    return unsafeBitCast(symbol, to: (@convention(c) (pthread_t, UnsafePointer<CChar>) -> Int32).self)
+}()
+#endif

@@ -41,60 +41,13 @@ public struct DAG: Sendable {
         var seenFragments = Set<String>()
         self.fragments = fragments.filter { seenFragments.insert($0).inserted }
 
-        var indexByTaskName: [String: Int] = [:]
-        var duplicateNames = Set<String>()
-        for (index, task) in declared.enumerated() where indexByTaskName.updateValue(index, forKey: task.name) != nil {
-            duplicateNames.insert(task.name)
-        }
-        if !duplicateNames.isEmpty {
-            throw DAGValidationError(code: .duplicateTaskName, names: duplicateNames.sorted(),
-                                     message: "task names used more than once: \(duplicateNames.sorted().joined(separator: ", "))")
-        }
-
-        // One value type per artifact name, checked across every use.
-        var referenceByName: [String: ArtifactReference] = [:]
-        let allReferences = declaredInputs + declared.flatMap { $0.inputs + ($0.output.map { [$0] } ?? []) }
-        for reference in allReferences {
-            if let first = referenceByName[reference.name] {
-                if first.valueType != reference.valueType {
-                    throw DAGValidationError(code: .artifactTypeMismatch, names: [reference.name],
-                                             message: "artifact '\(reference.name)' is used as both \(first.valueTypeName) and \(reference.valueTypeName)")
-                }
-            } else {
-                referenceByName[reference.name] = reference
-            }
-        }
-
+        try Self.checkUniqueNames(declared)
+        try Self.checkArtifactTypes(declared, externalInputs: declaredInputs)
         var seenInputs = Set<String>()
         let externalInputs = declaredInputs.filter { seenInputs.insert($0.name).inserted }
         self.externalInputs = externalInputs
-
-        var producerByArtifact: [String: Int] = [:]
-        for (index, task) in declared.enumerated() {
-            guard let output = task.output else { continue }
-            if let other = producerByArtifact[output.name] {
-                throw DAGValidationError(code: .duplicateProducer, names: [output.name],
-                                         message: "artifact '\(output.name)' is produced by both '\(declared[other].name)' and '\(task.name)'")
-            }
-            if seenInputs.contains(output.name) {
-                throw DAGValidationError(code: .duplicateProducer, names: [output.name],
-                                         message: "artifact '\(output.name)' is produced by '\(task.name)' and also declared as an external input")
-            }
-            producerByArtifact[output.name] = index
-        }
-
-        var missingArtifacts = Set<String>()
-        var missingUses: [String] = []
-        for task in declared {
-            for input in task.inputs where producerByArtifact[input.name] == nil && !seenInputs.contains(input.name) {
-                missingArtifacts.insert(input.name)
-                missingUses.append("'\(input.name)' needed by '\(task.name)'")
-            }
-        }
-        if !missingArtifacts.isEmpty {
-            throw DAGValidationError(code: .missingProducer, names: missingArtifacts.sorted(),
-                                     message: "inputs without a producer or external input: \(missingUses.sorted().joined(separator: ", "))")
-        }
+        let producerByArtifact = try Self.producers(of: declared, externalInputs: seenInputs)
+        try Self.checkEveryInputProduced(declared, producers: producerByArtifact, externalInputs: seenInputs)
 
         // Edges between declared task indices, deduplicated when a task reads one producer twice.
         var declaredDependents = Array(repeating: [Int](), count: declared.count)
@@ -130,6 +83,68 @@ public struct DAG: Sendable {
         self.slotNames = slotNames
         dependents = order.map { declaredDependents[$0].map { newIndex[$0] } }
         dependencyCounts = order.map { declaredDependencyCounts[$0] }
+    }
+
+    private static func checkUniqueNames(_ declared: [TaskNode]) throws(DAGValidationError) {
+        var indexByTaskName: [String: Int] = [:]
+        var duplicateNames = Set<String>()
+        for (index, task) in declared.enumerated() where indexByTaskName.updateValue(index, forKey: task.name) != nil {
+            duplicateNames.insert(task.name)
+        }
+        if !duplicateNames.isEmpty {
+            throw DAGValidationError(code: .duplicateTaskName, names: duplicateNames.sorted(),
+                                     message: "task names used more than once: \(duplicateNames.sorted().joined(separator: ", "))")
+        }
+    }
+
+    /// One value type per artifact name, checked across every use.
+    private static func checkArtifactTypes(_ declared: [TaskNode], externalInputs: [ArtifactReference]) throws(DAGValidationError) {
+        var referenceByName: [String: ArtifactReference] = [:]
+        let allReferences = externalInputs + declared.flatMap { $0.inputs + ($0.output.map { [$0] } ?? []) }
+        for reference in allReferences {
+            if let first = referenceByName[reference.name] {
+                if first.valueType != reference.valueType {
+                    throw DAGValidationError(code: .artifactTypeMismatch, names: [reference.name],
+                                             message: "artifact '\(reference.name)' is used as both \(first.valueTypeName) and \(reference.valueTypeName)")
+                }
+            } else {
+                referenceByName[reference.name] = reference
+            }
+        }
+    }
+
+    /// The index of the one task producing each artifact.
+    private static func producers(of declared: [TaskNode], externalInputs: Set<String>) throws(DAGValidationError) -> [String: Int] {
+        var producerByArtifact: [String: Int] = [:]
+        for (index, task) in declared.enumerated() {
+            guard let output = task.output else { continue }
+            if let other = producerByArtifact[output.name] {
+                throw DAGValidationError(code: .duplicateProducer, names: [output.name],
+                                         message: "artifact '\(output.name)' is produced by both '\(declared[other].name)' and '\(task.name)'")
+            }
+            if externalInputs.contains(output.name) {
+                throw DAGValidationError(code: .duplicateProducer, names: [output.name],
+                                         message: "artifact '\(output.name)' is produced by '\(task.name)' and also declared as an external input")
+            }
+            producerByArtifact[output.name] = index
+        }
+        return producerByArtifact
+    }
+
+    private static func checkEveryInputProduced(_ declared: [TaskNode], producers: [String: Int],
+                                                externalInputs: Set<String>) throws(DAGValidationError) {
+        var missingArtifacts = Set<String>()
+        var missingUses: [String] = []
+        for task in declared {
+            for input in task.inputs where producers[input.name] == nil && !externalInputs.contains(input.name) {
+                missingArtifacts.insert(input.name)
+                missingUses.append("'\(input.name)' needed by '\(task.name)'")
+            }
+        }
+        if !missingArtifacts.isEmpty {
+            throw DAGValidationError(code: .missingProducer, names: missingArtifacts.sorted(),
+                                     message: "inputs without a producer or external input: \(missingUses.sorted().joined(separator: ", "))")
+        }
     }
 
     /// Kahn's algorithm in declaration order, so independent tasks keep the order they were declared in.

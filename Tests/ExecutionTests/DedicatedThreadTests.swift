@@ -10,7 +10,7 @@ import Testing
 
     @Test func runsTheBodyOnANamedThreadOfItsOwn() async {
         let (name, isMain) = await DedicatedThread.run(name: "test-run") { () -> (String?, Bool) in
-            (Thread.current.name, Thread.isMainThread)
+            (osThreadName(), Thread.isMainThread)
         }
         #expect(name == "test-run")
         #expect(!isMain)
@@ -61,13 +61,13 @@ import Testing
 
     @Test func startedThreadsAreNamed() {
         let name = NameBox()
-        DedicatedThread.start(name: "test-named") { name.set(Thread.current.name) }.join()
+        DedicatedThread.start(name: "test-named") { name.set(osThreadName()) }.join()
         #expect(name.value == "test-named")
     }
 
     @Test func longNamesKeepTheirBeginning() async {
         let long = String(repeating: "n", count: DedicatedThread.maximumNameLength) + "-cut-off"
-        let name = await DedicatedThread.run(name: long) { Thread.current.name }
+        let name = await DedicatedThread.run(name: long) { osThreadName() }
         #expect(name == String(repeating: "n", count: DedicatedThread.maximumNameLength))
     }
 }
@@ -107,4 +107,10 @@ private final class NameBox: Sendable {
     private let name = Mutex<String?>(nil)
     var value: String? { name.withLock { $0 } }
     func set(_ value: String?) { name.withLock { $0 = value } }
+}
+
+/// The calling thread's name as the OS keeps it (what `ps -L` shows).
+private func osThreadName() -> String {
+    let comm = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? ""
+    return comm.trimmingCharacters(in: .newlines)
 }

@@ -20,25 +20,25 @@ struct NotificationComposer {
         var messages: [EmailMessage] = []
         switch result.job.state {
         case .succeeded where ticket.request.fileEvent == .deleted:
-            messages.append(try message(kind: "deleted", to: recipients, ticket: ticket,
+            messages.append(try message(kind: .deleted, to: recipients, ticket: ticket,
                                         subject: "[vidpipe] Deleted: \(title)",
                                         lines: [("File", ticket.request.path), ("Job", result.job.id),
                                                 ("Event", "the file was deleted at its source")]))
         case .succeeded:
             let modified = ticket.request.fileEvent == .modified
-            messages.append(try message(kind: modified ? "modified" : "ready", to: recipients, ticket: ticket,
+            messages.append(try message(kind: modified ? .modified : .ready, to: recipients, ticket: ticket,
                                         subject: "[vidpipe] \(modified ? "Modified" : "Ready"): \(title) (\(result.job.verdict ?? "pass"))",
                                         lines: summaryLines(result, probe: probe, silver: silver)))
         case .rejected, .failed:
             let heading = result.job.state == .rejected ? "Rejected" : "Failed"
-            messages.append(try message(kind: "rejected", to: recipients, ticket: ticket,
+            messages.append(try message(kind: .rejected, to: recipients, ticket: ticket,
                                         subject: "[vidpipe] \(heading): \(title)",
                                         lines: summaryLines(result, probe: probe, silver: silver)))
         case .duplicate:
             break
         }
         if missingSidecar {
-            messages.append(try message(kind: "missing_metadata", to: recipients, ticket: ticket,
+            messages.append(try message(kind: .missingMetadata, to: recipients, ticket: ticket,
                                         subject: "[vidpipe] Missing metadata: \(title)",
                                         lines: [("File", ticket.request.path),
                                                 ("Problem", "no metadata sidecar (\(Sidecar.candidates(for: ticket.request.path).map { ($0 as NSString).lastPathComponent }.joined(separator: " or "))) was found"),
@@ -104,7 +104,7 @@ struct NotificationComposer {
         return lines
     }
 
-    private func message(kind: String, to recipients: [EmailAddress], ticket: JobTicket, subject: String,
+    private func message(kind: NotificationKind, to recipients: [EmailAddress], ticket: JobTicket, subject: String,
                          lines: [(String, String)]) throws -> EmailMessage {
         let width = lines.map(\.0.count).max() ?? 0
         let text = lines.map { label, value in label.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value }
@@ -112,11 +112,11 @@ struct NotificationComposer {
         let rows = lines.map { "<tr><th align=\"left\">\(Self.escape($0.0))</th><td>\(Self.escape($0.1))</td></tr>" }.joined()
         let html = "<!DOCTYPE html><html><body><h2>\(Self.escape(subject))</h2><table>\(rows)</table></body></html>"
         // Stable per request and kind, so a redelivered request cannot mail twice.
-        let messageID = "<\(Self.idSafe(ticket.request.requestID)).\(kind)@vidpipe>"
+        let messageID = "<\(Self.idSafe(ticket.request.requestID)).\(kind.rawValue)@vidpipe>"
         return try EmailMessage(
             from: try EmailAddress(configuration.emailSender, displayName: "vidpipe"), to: recipients, subject: subject,
             date: Date(), messageID: messageID, textBody: text, htmlBody: html,
-            headers: [EmailHeader(name: Self.kindHeader, value: kind), EmailHeader(name: "X-Vidpipe-Job", value: ticket.id)])
+            headers: [EmailHeader(name: Self.kindHeader, value: kind.rawValue), EmailHeader(name: "X-Vidpipe-Job", value: ticket.id)])
     }
 
     /// `HH:MM:SS.mmm`, the way editors read timecodes.

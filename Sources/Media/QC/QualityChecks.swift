@@ -84,6 +84,15 @@ final class QualityChecks {
                 + "progressive \(interlace.progressive), undetermined \(interlace.undetermined); \(interlace.codedInterlacedFrames) frames coded interlaced)")
         }
 
+        return findings + decodeFindings(decode)
+    }
+
+    /// Decode errors, missing frames, and analyzers that could not finish.
+    private func decodeFindings(_ decode: DecodeReport) -> [QCFinding] {
+        var findings: [QCFinding] = []
+        func add(_ kind: QCFinding.Kind, _ severity: QCFinding.Severity, _ message: String, _ start: Double? = nil, _ end: Double? = nil) {
+            findings.append(QCFinding(kind: kind, severity: severity, message: message, start: start, end: end))
+        }
         if decode.errorCount > 0 {
             let first = decode.issues.first
             let at = first?.seconds.map { " first at \(Self.seconds($0)) (\(first?.stream ?? "")): \(first?.message ?? "")" } ?? ""
