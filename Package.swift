@@ -74,7 +74,7 @@ let package = Package(
             path: "bench/VidpipeBench"
         ),
 
-        .testTarget(name: "MediaTests", dependencies: ["Media"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "VidpipeTestSupport"]),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler"]),
         // Shared test kit: servers, oracles and fixtures, one concern per file.
         .target(
@@ -88,12 +88,12 @@ let package = Package(
         ),
         .testTarget(name: "CatalogSQLiteTests", dependencies: ["CatalogSQLite", "Catalog", "VidpipeTestSupport"]),
         .testTarget(name: "CatalogPostgresTests", dependencies: ["CatalogPostgres", "Catalog", "VidpipeTestSupport"]),
-        .testTarget(name: "NotificationsTests", dependencies: ["Notifications"]),
+        .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "VidpipeTestSupport"]),
         .testTarget(
             name: "VidpipeTests",
             dependencies: ["Ingest", "Daemon", "vidpipe", "Catalog", "CatalogSQLite", "Media", "Kafka", "Notifications", "VidpipeTestSupport"]
         ),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "VidpipeTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,7 @@
 import Foundation
 import Media
 import Testing
+import VidpipeTestSupport
 
 /// One kind of clip, made at test time by the ffmpeg CLI in a scratch directory.
 struct ClipVariant: Sendable, CustomTestStringConvertible {
