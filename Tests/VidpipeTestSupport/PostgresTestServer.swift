@@ -33,8 +33,13 @@ public enum PostgresTestServer {
 
     /// Runs `scripts/services/postgres ARGUMENT` and waits for it: `restart` (`pg_ctl restart
     /// -m fast`) terminates every open connection, as a real restart does.
+    ///
+    /// The script is told the configured server's port (`VIDPIPE_PG_PORT`), so a server
+    /// started on another than the default port comes back on the same one.
     public static func service(_ argument: String) throws {
-        try CommandLineTool.checked(PackageDirectory.path("scripts/services/postgres"), [argument])
+        var environment = ProcessInfo.processInfo.environment
+        environment["VIDPIPE_PG_PORT"] = String(try settings().port)
+        try CommandLineTool.checked(PackageDirectory.path("scripts/services/postgres"), [argument], environment: environment)
     }
 }
 
