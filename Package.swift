@@ -88,7 +88,7 @@ let package = Package(
             path: "Tests/VidpipeTestSupport"
         ),
         .testTarget(name: "ExecutionTests", dependencies: ["Execution"]),
-        .testTarget(name: "MediaTests", dependencies: ["Media", "Execution"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "Execution", "VidpipeTestSupport"]),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Execution"]),
         .testTarget(
             name: "CatalogTests",
@@ -96,8 +96,8 @@ let package = Package(
         ),
         .testTarget(name: "CatalogSQLiteTests", dependencies: ["CatalogSQLite", "Catalog", "VidpipeTestSupport"]),
         .testTarget(name: "CatalogPostgresTests", dependencies: ["CatalogPostgres", "Catalog", "VidpipeTestSupport"]),
-        .testTarget(name: "NotificationsTests", dependencies: ["Notifications"]),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
+        .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "VidpipeTestSupport"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "VidpipeTestSupport"]),
         .testTarget(
             name: "VidpipeTests",
             dependencies: [

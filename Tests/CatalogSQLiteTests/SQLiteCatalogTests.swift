@@ -10,7 +10,7 @@ import VidpipeTestSupport
 @Suite("SQLiteCatalog")
 struct SQLiteCatalogTests {
     @Test func migrationCreatesTheSchemaInWALMode() async throws {
-        try await TemporaryFolder.with { folder in
+        try await ScratchDirectory.with { folder in
             let catalog = try await Self.open(in: folder)
             try await catalog.close()
             let path = catalog.path
@@ -26,7 +26,7 @@ struct SQLiteCatalogTests {
     /// Timestamps as fixed-width UTC text with microseconds, booleans as 0/1, JSON as the
     /// text it was given.
     @Test func storedValuesAreSQLiteEncodings() async throws {
-        try await TemporaryFolder.with { folder in
+        try await ScratchDirectory.with { folder in
             let catalog = try await Self.open(in: folder)
             try await catalog.commit(CatalogFixtures.batch())
             try await catalog.close()
@@ -43,7 +43,7 @@ struct SQLiteCatalogTests {
     }
 
     @Test func readersInAnotherConnectionSeeOnlyWholeBatchesWhileAWriterCommits() async throws {
-        try await TemporaryFolder.with { folder in
+        try await ScratchDirectory.with { folder in
             let writer = try await Self.open(in: folder)
             let reader = try await SQLiteCatalog(path: writer.path)
             let batches = (0..<25).map { index in
@@ -98,8 +98,8 @@ struct SQLiteCatalogTests {
     }
 
     /// Opens and migrates a catalog in `folder` (in a sub folder, to exercise folder creation).
-    static func open(in folder: TemporaryFolder) async throws -> SQLiteCatalog {
-        let catalog = try await SQLiteCatalog(path: folder.appending("db/catalog.sqlite"))
+    static func open(in folder: ScratchDirectory) async throws -> SQLiteCatalog {
+        let catalog = try await SQLiteCatalog(path: folder.path("db/catalog.sqlite"))
         try await catalog.migrate()
         return catalog
     }

@@ -19,9 +19,9 @@ enum CatalogBackend: String, CaseIterable, Sendable, CustomTestStringConvertible
     func withStore<T>(_ body: (CatalogStore) async throws -> T) async throws -> T {
         switch self {
         case .sqlite:
-            try await TemporaryFolder.with(prefix: "vidpipe-catalog") { folder in
+            try await ScratchDirectory.with(prefix: "vidpipe-catalog") { folder in
                 // In a sub folder, to exercise folder creation.
-                try await body(CatalogStore(backend: self, location: .sqliteFile(folder.appending("db/catalog.sqlite"))))
+                try await body(CatalogStore(backend: self, location: .sqliteFile(folder.path("db/catalog.sqlite"))))
             }
         case .postgres:
             try await TestDatabase.with { database in

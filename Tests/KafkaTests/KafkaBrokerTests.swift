@@ -1,15 +1,19 @@
 import Foundation
 import Kafka
 import Testing
+import VidpipeTestSupport
 
 /// Against a real tansu broker, with scripts/kafka_client.py (confluent-kafka) as the
 /// independent oracle. Every test uses its own topics and groups.
-@Suite(.enabled(if: TestBroker.isEnabled, TestBroker.disabledReason), .timeLimit(.minutes(1)))
+@Suite(.enabled(if: KafkaTestBroker.isEnabled, Comment(rawValue: KafkaTestBroker.skipReason)), .timeLimit(.minutes(1)))
 struct KafkaBrokerTests {
+    /// The independent client, on the test broker.
+    let oracle = KafkaOracle(bootstrap: KafkaTestBroker.bootstrap ?? "")
+
     @Test func producedMessagesReadBackByTheOracle() async throws {
-        let topic = TestBroker.uniqueName("produce")
-        try Oracle.createTopic(topic)
-        let producer = try KafkaProducer(configuration: try TestBroker.configuration())
+        let topic = KafkaTestBroker.uniqueName("produce")
+        try oracle.createTopic(topic)
+        let producer = try KafkaProducer(configuration: try KafkaTestBroker.configuration())
         var reports: [KafkaDeliveryReport] = []
         for index in 0..<5 {
             reports.append(try await producer.send(
@@ -20,7 +24,7 @@ struct KafkaBrokerTests {
         #expect(reports.map(\.offset) == [0, 1, 2, 3, 4])
         #expect(reports.allSatisfy { $0.topic == topic && $0.partition == 0 })
 
-        let records = try Oracle.consume(topic, group: TestBroker.uniqueName("oracle"), max: 5)
+        let records = try oracle.consume(topic, group: KafkaTestBroker.uniqueName("oracle"), max: 5)
         #expect(records.map(\.key) == (0..<5).map { "key-\($0)" })
         #expect(records.map(\.value) == (0..<5).map { "value-\($0)" })
         #expect(records.map(\.headers) == (0..<5).map { [["request-id", "r\($0)"], ["schema", "1"]] })
@@ -33,12 +37,12 @@ struct KafkaBrokerTests {
     }
 
     @Test func groupResumesAfterTheLastCommittedOffset() async throws {
-        let topic = TestBroker.uniqueName("resume")
-        let group = TestBroker.uniqueName("group")
-        try Oracle.createTopic(topic)
-        for index in 0..<5 { try Oracle.produce(topic, key: "k\(index)", value: "v\(index)") }
+        let topic = KafkaTestBroker.uniqueName("resume")
+        let group = KafkaTestBroker.uniqueName("group")
+        try oracle.createTopic(topic)
+        for index in 0..<5 { try oracle.produce(topic, key: "k\(index)", value: "v\(index)") }
 
-        let first = try ConsumerHarness(try TestBroker.configuration(group: group), topic: topic)
+        let first = try ConsumerHarness(try KafkaTestBroker.configuration(group: group), topic: topic)
         let messages = try await first.waitForMessages(5)
         #expect(messages.map { String(decoding: $0.value, as: UTF8.self) } == (0..<5).map { "v\($0)" })
         #expect(messages[0].key == Array("k0".utf8))
@@ -47,19 +51,19 @@ struct KafkaBrokerTests {
         }
         try await first.close()
 
-        let second = try ConsumerHarness(try TestBroker.configuration(group: group), topic: topic)
+        let second = try ConsumerHarness(try KafkaTestBroker.configuration(group: group), topic: topic)
         let resumed = try await second.waitForMessages(2)
         #expect(resumed.map(\.offset) == [3, 4])
         try await second.close()
     }
 
     @Test func outOfOrderCompletionCommitsTheContiguousPrefix() async throws {
-        let topic = TestBroker.uniqueName("order")
-        let group = TestBroker.uniqueName("group")
-        try Oracle.createTopic(topic)
-        for index in 0..<5 { try Oracle.produce(topic, key: "k\(index)", value: "v\(index)") }
+        let topic = KafkaTestBroker.uniqueName("order")
+        let group = KafkaTestBroker.uniqueName("group")
+        try oracle.createTopic(topic)
+        for index in 0..<5 { try oracle.produce(topic, key: "k\(index)", value: "v\(index)") }
 
-        let harness = try ConsumerHarness(try TestBroker.configuration(group: group), topic: topic)
+        let harness = try ConsumerHarness(try KafkaTestBroker.configuration(group: group), topic: topic)
         let messages = try await harness.waitForMessages(5)
         let consumer = harness.consumer
         #expect(try await consumer.commit(messages[1]) == .pending)
@@ -68,16 +72,16 @@ struct KafkaBrokerTests {
         // 2 never finishes: the committed offset must stay at 2 although 3 is done.
         try await harness.close()
 
-        let records = try Oracle.consume(topic, group: group, max: 3)
+        let records = try oracle.consume(topic, group: group, max: 3)
         #expect(records.map(\.offset) == [2, 3, 4])
     }
 
     @Test func backpressurePausesAtTheInFlightBound() async throws {
-        let topic = TestBroker.uniqueName("pressure")
-        try Oracle.createTopic(topic)
-        for index in 0..<6 { try Oracle.produce(topic, key: "k\(index)", value: "v\(index)") }
+        let topic = KafkaTestBroker.uniqueName("pressure")
+        try oracle.createTopic(topic)
+        for index in 0..<6 { try oracle.produce(topic, key: "k\(index)", value: "v\(index)") }
 
-        let harness = try ConsumerHarness(try TestBroker.configuration(), topic: topic, maxInFlight: 2)
+        let harness = try ConsumerHarness(try KafkaTestBroker.configuration(), topic: topic, maxInFlight: 2)
         let consumer = harness.consumer
         try await harness.waitForMessages(2)
         try await Task.sleep(for: .milliseconds(1500))
@@ -104,20 +108,20 @@ struct KafkaBrokerTests {
     }
 
     @Test func twoConsumersSplitPartitionsAndTheSurvivorTakesOver() async throws {
-        let topic = TestBroker.uniqueName("split")
-        let group = TestBroker.uniqueName("group")
-        try Oracle.createTopic(topic, partitions: 4)
+        let topic = KafkaTestBroker.uniqueName("split")
+        let group = KafkaTestBroker.uniqueName("group")
+        try oracle.createTopic(topic, partitions: 4)
         let all = Set((0..<4).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) })
 
-        let a = try ConsumerHarness(try TestBroker.configuration(group: group), topic: topic)
+        let a = try ConsumerHarness(try KafkaTestBroker.configuration(group: group), topic: topic)
         try await waitUntil("a assigned", timeout: .seconds(15)) { a.consumer.assignment == all }
-        let b = try ConsumerHarness(try TestBroker.configuration(group: group), topic: topic)
+        let b = try ConsumerHarness(try KafkaTestBroker.configuration(group: group), topic: topic)
         try await waitUntil("split", timeout: .seconds(20)) {
             let (left, right) = (a.consumer.assignment, b.consumer.assignment)
             return !left.isEmpty && !right.isEmpty && left.isDisjoint(with: right) && left.union(right) == all
         }
 
-        for partition in 0..<4 { try Oracle.produce(topic, key: "first-\(partition)", value: "\(partition)", partition: partition) }
+        for partition in 0..<4 { try oracle.produce(topic, key: "first-\(partition)", value: "\(partition)", partition: partition) }
         try await waitUntil("first batch") { a.messages.count + b.messages.count == 4 }
         #expect(Set(a.messages.map(\.topicPartition)).isSubset(of: a.consumer.assignment))
         #expect(Set(b.messages.map(\.topicPartition)).isSubset(of: b.consumer.assignment))
@@ -127,7 +131,7 @@ struct KafkaBrokerTests {
         try await b.close()
         try await waitUntil("a takes over", timeout: .seconds(20)) { a.consumer.assignment == all }
         let receivedBefore = a.messages.count
-        for partition in 0..<4 { try Oracle.produce(topic, key: "second-\(partition)", value: "\(partition)", partition: partition) }
+        for partition in 0..<4 { try oracle.produce(topic, key: "second-\(partition)", value: "\(partition)", partition: partition) }
         try await a.waitForMessages(receivedBefore + 4)
         try await Task.sleep(for: .milliseconds(500))
 

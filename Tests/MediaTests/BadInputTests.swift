@@ -1,6 +1,7 @@
 import Foundation
 import Media
 import Testing
+import VidpipeTestSupport
 
 /// Files the pipeline must reject with a specific `MediaError.Code`, each named after its defect.
 @Suite struct BadInputTests {

@@ -2,6 +2,7 @@ import CFFmpeg
 import Foundation
 @testable import Media
 import Testing
+import VidpipeTestSupport
 
 /// Wraps a consumer and adds up the time spent in its calls: its own cost, which wall-clock
 /// comparisons hide when the decoder's threads run alongside it.

@@ -1,6 +1,7 @@
 import Foundation
 import Media
 import Testing
+import VidpipeTestSupport
 
 /// Enrichment on generated clips, checked against planted structure and the ffmpeg CLI.
 @Suite struct EnrichmentTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Media
 import Testing
+import VidpipeTestSupport
 
 @Suite struct ModelTests {
     @Test func rationalEncodesAsFractionString() throws {

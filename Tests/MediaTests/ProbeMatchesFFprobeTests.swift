@@ -2,6 +2,7 @@ import Execution
 import Foundation
 import Media
 import Testing
+import VidpipeTestSupport
 
 /// One kind of clip, made at test time by the ffmpeg CLI in a scratch directory.
 struct ClipVariant: Sendable, CustomTestStringConvertible {

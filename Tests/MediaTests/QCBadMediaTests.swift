@@ -1,6 +1,7 @@
 import Foundation
 import Media
 import Testing
+import VidpipeTestSupport
 
 /// Damaged and hostile files: each gets a clear verdict or a clear `MediaError`, never a
 /// crash and never "healthy".

@@ -1,6 +1,7 @@
 import Foundation
 import Media
 import Testing
+import VidpipeTestSupport
 
 /// Planted defects are found where they were planted, and where the ffmpeg CLI's filters
 /// find them on the same file; clean clips give no findings.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VidpipeTestSupport
 @testable import Media
 
 /// End-to-end renditions on generated clips, checked with the ffmpeg CLI as the oracle.

@@ -1,6 +1,7 @@
 import Foundation
 import Media
 import Testing
+import VidpipeTestSupport
 
 /// Poster, sprite and storyboard on generated clips, checked with ffprobe and the ffmpeg CLI.
 @Suite struct ThumbnailTests {

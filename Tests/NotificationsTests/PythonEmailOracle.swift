@@ -1,4 +1,5 @@
 import Foundation
+import VidpipeTestSupport
 
 /// What Python's standard `email` package (policy.default) reads from a message: an oracle
 /// independent of the encoder under test.
@@ -57,35 +58,13 @@ print(json.dumps({
 }))
 """#
 
+/// Parses `data` with Python's `email` package (run by the `python3` on PATH).
 func parseWithPython(_ data: Data) throws -> ParsedEmail {
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("vidpipe-oracle-\(UUID().uuidString).eml")
     try data.write(to: file)
     defer { try? FileManager.default.removeItem(at: file) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", oracleScript, file.path]
     var environment = ProcessInfo.processInfo.environment
     environment["PYTHONIOENCODING"] = "utf-8"
-    process.environment = environment
-    // Output to a file, not a pipe: Foundation's pipe reads crash on EINTR from other tests'
-    // SIGCHLD.
-    let outputPath = file.path + ".json"
-    _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-    let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-    defer {
-        try? output.close()
-        try? FileManager.default.removeItem(atPath: outputPath)
-    }
-    process.standardOutput = output
-    try process.run()
-    process.waitUntilExit()
-    let json = FileManager.default.contents(atPath: outputPath) ?? Data()
-    guard process.terminationStatus == 0 else {
-        throw OracleFailure(message: "python3 exited with \(process.terminationStatus)")
-    }
-    return try JSONDecoder().decode(ParsedEmail.self, from: json)
-}
-
-struct OracleFailure: Error {
-    var message: String
+    let result = try CommandLineTool.checked("python3", ["-c", oracleScript, file.path], environment: environment)
+    return try JSONDecoder().decode(ParsedEmail.self, from: result.stdout)
 }

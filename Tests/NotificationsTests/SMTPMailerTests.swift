@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import VidpipeTestSupport
 @testable import Notifications
 
-@Suite("SMTPMailer", .enabled(if: SMTPTestServer.shouldRun, SMTPTestServer.skipReason))
+@Suite("SMTPMailer", .enabled(if: SMTPTestServer.shouldRun, Comment(rawValue: SMTPTestServer.skipReason)))
 struct SMTPMailerTests {
     private func message(to recipients: [String] = ["ops@example.com"], id: String = "<\(UUID().uuidString).ready@vidpipe>") throws -> EmailMessage {
         try EmailMessage(

@@ -31,26 +31,20 @@ public enum PostgresTestServer {
     /// A logger that drops everything, for catalogs under test.
     public static let quietLogger = Logger(label: "vidpipe.test.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    /// Runs `scripts/services/postgres ARGUMENT` (e.g. `restart`) and waits for it.
+    /// Runs `scripts/services/postgres ARGUMENT` and waits for it: `restart` (`pg_ctl restart
+    /// -m fast`) terminates every open connection, as a real restart does.
+    ///
+    /// The script is told the configured server's port (`VIDPIPE_PG_PORT`), so a server
+    /// started on another than the default port comes back on the same one.
     public static func service(_ argument: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: repositoryRoot + "/scripts/services/postgres")
-        process.arguments = [argument]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestEnvironmentError("scripts/services/postgres \(argument) exited with \(process.terminationStatus)")
-        }
+        var environment = ProcessInfo.processInfo.environment
+        environment["VIDPIPE_PG_PORT"] = String(try settings().port)
+        try CommandLineTool.checked(PackageDirectory.path("scripts/services/postgres"), [argument], environment: environment)
     }
-
-    /// The checkout this file belongs to (three folders up).
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
 }
 
 /// A database of its own for one test, created through `psql` on the server's `postgres`
-/// database and dropped afterwards.
+/// database.
 public struct TestDatabase: Sendable {
     /// The database's generated name (`vp_test_…`).
     public let name: String
@@ -60,21 +54,40 @@ public struct TestDatabase: Sendable {
     /// Creates a fresh database on ``PostgresTestServer``, runs `body`, and drops the
     /// database (also when `body` throws).
     public static func with<T>(_ body: (TestDatabase) async throws -> T) async throws -> T {
+        let database = try create()
+        do {
+            let result = try await body(database)
+            try database.drop()
+            return result
+        } catch {
+            try? database.drop()
+            throw error
+        }
+    }
+
+    /// Creates a fresh database on ``PostgresTestServer`` that outlives the call: for a test
+    /// that hands it to another process; ``drop()`` it, or let the throwaway server go.
+    public static func create() throws -> TestDatabase {
         var settings = try PostgresTestServer.settings()
         // A generated identifier: database names cannot be bound parameters.
         let name = "vp_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        let admin = TestDatabase(name: "postgres", settings: settings)
-        try admin.psql("CREATE DATABASE \(name)")
+        try TestDatabase(name: "postgres", settings: settings).psql("CREATE DATABASE \(name)")
         settings.database = name
-        let database = TestDatabase(name: name, settings: settings)
-        do {
-            let result = try await body(database)
-            try admin.psql("DROP DATABASE \(name) WITH (FORCE)")
-            return result
-        } catch {
-            _ = try? admin.psql("DROP DATABASE \(name) WITH (FORCE)")
-            throw error
-        }
+        return TestDatabase(name: name, settings: settings)
+    }
+
+    /// Drops the database, closing what is still connected to it.
+    public func drop() throws {
+        var admin = settings
+        admin.database = "postgres"
+        try TestDatabase(name: "postgres", settings: admin).psql("DROP DATABASE \(name) WITH (FORCE)")
+    }
+
+    /// The server's URI with this database in its path: what `PG_CONN_URI` takes.
+    public var uri: String {
+        var components = URLComponents(string: PostgresTestServer.uri ?? "") ?? URLComponents()
+        components.path = "/" + name
+        return components.string ?? ""
     }
 
     /// A catalog on this database running its own pool (close it), migrated unless told otherwise.
@@ -88,9 +101,15 @@ public struct TestDatabase: Sendable {
     /// unaligned, tuples-only output lines (`|` between columns, NULL as nothing).
     @discardableResult
     public func psql(_ sql: String) throws -> [String] {
-        let (status, output, errors) = try run(psqlArguments(sql))
-        guard status == 0 else { throw TestEnvironmentError("psql failed (\(status)): \(errors) for: \(sql)") }
-        return output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }
+        let result = try CommandLineTool.run("/usr/bin/psql", psqlArguments(sql), environment: psqlEnvironment)
+        guard result.status == 0 else { throw TestEnvironmentError("psql failed (\(result.status)): \(result.stderr) for: \(sql)") }
+        return result.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }
+    }
+
+    /// ``psql(_:)``'s lines, or none while the query fails (e.g. before another process
+    /// created the table): for polling.
+    public func rows(_ sql: String) -> [String] {
+        (try? psql(sql)) ?? []
     }
 
     /// Starts psql with `sql` in the background, e.g. a session that holds a lock; terminate it when done.
@@ -115,21 +134,5 @@ public struct TestDatabase: Sendable {
         environment["PGPASSWORD"] = settings.password
         environment["PGSSLMODE"] = settings.sslMode.rawValue
         return environment
-    }
-
-    private func run(_ arguments: [String]) throws -> (Int32, String, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        process.arguments = arguments
-        process.environment = psqlEnvironment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
     }
 }

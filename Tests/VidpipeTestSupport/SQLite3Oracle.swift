@@ -10,35 +10,23 @@ public enum SQLite3Oracle {
     /// Runs `sql` on the database at `path` and returns the output lines, in sqlite3's list
     /// mode (`|` between columns, NULL as nothing).
     public static func query(_ path: String, _ sql: String) throws -> [String] {
+        try run(["-bail", path, sql]).text.split(separator: "\n").map(String.init)
+    }
+
+    /// Runs `sql` read-only on the database at `path` and returns sqlite3's `-json` output:
+    /// an array of row objects, or no bytes at all (not `[]`) for an empty result.
+    public static func json(_ path: String, _ sql: String) throws -> Data {
+        try run(["-json", "-readonly", path, sql]).stdout
+    }
+
+    private static func run(_ arguments: [String]) throws -> ToolResult {
         guard FileManager.default.isExecutableFile(atPath: executablePath) else {
             throw TestEnvironmentError("\(executablePath) is missing: run scripts/setup")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executablePath)
-        process.arguments = ["-bail", path, sql]
-        // Output to files, not pipes: Foundation's pipe reads crash on EINTR from other
-        // tests' SIGCHLD.
-        let folder = FileManager.default.temporaryDirectory
-        let outputPath = folder.appendingPathComponent("vidpipe-sqlite3-\(UUID().uuidString)").path
-        let errorPath = outputPath + ".err"
-        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
-        defer {
-            try? output.close()
-            try? errors.close()
-            try? FileManager.default.removeItem(atPath: outputPath)
-            try? FileManager.default.removeItem(atPath: errorPath)
+        let result = try CommandLineTool.run(executablePath, arguments)
+        guard result.status == 0 else {
+            throw TestEnvironmentError("sqlite3 failed (\(result.status)): \(result.stderr) for: \(arguments.last ?? "")")
         }
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        process.waitUntilExit()
-        let text = { (path: String) in String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self) }
-        guard process.terminationStatus == 0 else {
-            throw TestEnvironmentError("sqlite3 failed (\(process.terminationStatus)): \(text(errorPath)) for: \(sql)")
-        }
-        return text(outputPath).split(separator: "\n").map(String.init)
+        return result
     }
 }

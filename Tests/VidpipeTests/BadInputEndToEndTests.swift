@@ -1,6 +1,7 @@
 import Foundation
 import Ingest
 import Testing
+import VidpipeTestSupport
 
 /// Inputs `vidpipe process` must reject, each with its own error code, named after its defect.
 enum BadInput: String, CaseIterable, CustomTestStringConvertible {

@@ -1,16 +1,17 @@
 import Foundation
 import Ingest
 import Testing
+import VidpipeTestSupport
 
 /// Checksums, content-addressed staging and deduplication, checked against `sha256sum` and the catalog.
 @Suite struct BronzeTests {
     @Test func checksumMatchesSha256sum() throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
-        let clip = scratch.file("clip.mp4")
+        let clip = scratch.path("clip.mp4")
         try Clip.good(clip)
         // Over 4 MiB and not a multiple of the chunk size, so the last read is partial.
-        let large = scratch.file("large.bin")
+        let large = scratch.path("large.bin")
         try Clip.noise(large, count: (4 << 20) * 2 + 12_345)
 
         for path in [clip, large] {
@@ -24,7 +25,7 @@ import Testing
     @Test func checksumNoticesASizeChange() throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
-        let path = scratch.file("growing.bin")
+        let path = scratch.path("growing.bin")
         try Clip.noise(path, count: 1000)
         #expect { try ContentHasher.sha256(path: path, expectedSize: 999) } throws: { error in
             (error as? IngestError)?.code == .fileChanged

@@ -1,6 +1,7 @@
 import Foundation
 import Ingest
 import Testing
+import VidpipeTestSupport
 
 @testable import vidpipe
 

@@ -1,21 +1,22 @@
 import Foundation
 import Ingest
 import Testing
+import VidpipeTestSupport
 
 /// Requests from outside (inbox, Kafka) must stay inside the allowed roots; the command line is exempt by design.
 @Suite struct ConfinementTests {
     /// A root with one good file, a file outside it, and a symlink from inside to outside.
     struct Layout {
         let scratch: ScratchDirectory
-        var root: String { scratch.file("root") }
+        var root: String { scratch.path("root") }
         var inside: String { root + "/inside.mp4" }
-        var outside: String { scratch.file("elsewhere/outside.mp4") }
+        var outside: String { scratch.path("elsewhere/outside.mp4") }
         var escapingLink: String { root + "/link.mp4" }
 
         init() throws {
             scratch = try ScratchDirectory()
-            try FileManager.default.createDirectory(atPath: scratch.file("root/sub"), withIntermediateDirectories: true)
-            try FileManager.default.createDirectory(atPath: scratch.file("elsewhere"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: scratch.path("root/sub"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: scratch.path("elsewhere"), withIntermediateDirectories: true)
             try Data("video".utf8).write(to: URL(fileURLWithPath: inside))
             try Data("video".utf8).write(to: URL(fileURLWithPath: outside))
             try FileManager.default.createSymbolicLink(atPath: escapingLink, withDestinationPath: outside)
@@ -75,7 +76,7 @@ import Testing
     @Test func produceRefusesFilesOutsideTheAllowedRoots() throws {
         let lake = try TestLake()
         defer { lake.remove() }
-        let outside = lake.scratch.file("outside.mp4")
+        let outside = lake.scratch.path("outside.mp4")
         try Clip.good(outside)
         let link = lake.incoming + "/link.mp4"
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: outside)

@@ -2,43 +2,17 @@ import Foundation
 import Ingest
 import Synchronization
 import Testing
+import VidpipeTestSupport
 
 /// `vidpipe run` working the inbox: good requests, unusable request files, confinement, and SIGTERM.
 @Suite struct DaemonTests {
-    /// A running `vidpipe run` on a test lake; its stderr goes to a file in the scratch folder.
-    final class Daemon {
-        let process = Process()
-
-        init(lake: TestLake) throws {
-            process.executableURL = URL(fileURLWithPath: TestLake.binary)
-            process.arguments = ["run"]
-            process.currentDirectoryURL = URL(fileURLWithPath: lake.scratch.path)
-            process.environment = lake.processEnvironment.merging(["VIDPIPE_INBOX_POLL_SECONDS": "0.2"]) { _, new in new }
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = FileHandle.nullDevice
-            let log = lake.scratch.file("daemon.stderr")
-            _ = FileManager.default.createFile(atPath: log, contents: nil)
-            process.standardError = FileHandle(forWritingAtPath: log)
-            try process.run()
-        }
-
-        /// Sends `signal` and waits up to `seconds`; returns the exit status, or nil if it did not exit.
-        func stop(with signal: Int32 = SIGTERM, within seconds: Double) async throws -> Int32? {
-            kill(process.processIdentifier, signal)
-            let exited = try await eventually(within: seconds) { !process.isRunning }
-            return exited ? process.terminationStatus : nil
-        }
-
-        deinit {
-            // A test that failed early must not leave the daemon behind.
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        }
-    }
+    /// Daemons here poll the inbox often, so the tests wait less.
+    private static let fastInbox = ["VIDPIPE_INBOX_POLL_SECONDS": "0.2"]
 
     @Test func daemonWorksTheInboxAndStopsOnSigterm() async throws {
         let lake = try TestLake()
         defer { lake.remove() }
-        let daemon = try Daemon(lake: lake)
+        let daemon = try DaemonProcess(lake, environment: Self.fastInbox)
         let clips = [lake.incoming + "/one.mp4", lake.incoming + "/two.mp4"]
         try Clip.good(clips[0])
         try Clip.good(clips[1], seconds: 2)  // different content: two videos, not a duplicate
@@ -92,7 +66,7 @@ import Testing
     @Test func daemonStopsOnSigintWhenIdle() async throws {
         let lake = try TestLake()
         defer { lake.remove() }
-        let daemon = try Daemon(lake: lake)
+        let daemon = try DaemonProcess(lake, environment: Self.fastInbox)
         // Once the inbox folder exists the daemon is up and polling.
         #expect(try await eventually(within: 10) { FileManager.default.fileExists(atPath: lake.inbox) })
         #expect(try await daemon.stop(with: SIGINT, within: 10) == 0)
@@ -101,7 +75,7 @@ import Testing
     @Test func handWrittenRequestsOutsideTheRootsAreRecordedAsRejected() async throws {
         let lake = try TestLake()
         defer { lake.remove() }
-        let outside = lake.scratch.file("outside.mp4")
+        let outside = lake.scratch.path("outside.mp4")
         try Clip.good(outside)
         let link = lake.incoming + "/link.mp4"
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: outside)
@@ -112,7 +86,7 @@ import Testing
             let request = #"{"schema_version": 1, "request_id": "\#(requestID)", "path": "\#(path)", "submitted_at": "2025-01-01T00:00:00Z"}"#
             try Data(request.utf8).write(to: URL(fileURLWithPath: "\(lake.inbox)/\(requestID).json"))
         }
-        let daemon = try Daemon(lake: lake)
+        let daemon = try DaemonProcess(lake, environment: Self.fastInbox)
         let recorded = try await eventually(within: 30) {
             // The catalog may not exist yet, or be busy mid-write: that is "not yet".
             (try? lake.query("SELECT id FROM jobs"))?.count == cases.count && lake.requests(in: lake.inbox).isEmpty

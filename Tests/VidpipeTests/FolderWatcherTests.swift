@@ -2,6 +2,7 @@ import Daemon
 import Foundation
 import Ingest
 import Testing
+import VidpipeTestSupport
 
 /// The folder watcher's events: created once a file is stable, modified, deleted, sidecars,
 /// and nothing for files still being written or present at start.
@@ -9,17 +10,17 @@ import Testing
     @Test func emitsCreatedModifiedAndDeletedOnlyForSettledFiles() throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
-        let old = scratch.file("old.mp4")
+        let old = scratch.path("old.mp4")
         try Data("old".utf8).write(to: URL(fileURLWithPath: old))
         var watcher = FolderWatcher(root: scratch.path, settle: .milliseconds(500), email: "a@example.com")
         let start = Date()
         #expect(watcher.poll(now: start).isEmpty, "the baseline emits nothing")
 
-        try FileManager.default.createDirectory(atPath: scratch.file("sub"), withIntermediateDirectories: true)
-        let clip = scratch.file("sub/clip.MOV")
+        try FileManager.default.createDirectory(atPath: scratch.path("sub"), withIntermediateDirectories: true)
+        let clip = scratch.path("sub/clip.MOV")
         try Data("part".utf8).write(to: URL(fileURLWithPath: clip))
-        try Data(#"{"camera": "A"}"#.utf8).write(to: URL(fileURLWithPath: scratch.file("sub/clip.json")))
-        try Data("notes".utf8).write(to: URL(fileURLWithPath: scratch.file("notes.txt")))
+        try Data(#"{"camera": "A"}"#.utf8).write(to: URL(fileURLWithPath: scratch.path("sub/clip.json")))
+        try Data("notes".utf8).write(to: URL(fileURLWithPath: scratch.path("notes.txt")))
         #expect(watcher.poll(now: Date().addingTimeInterval(1)).isEmpty, "first sight: not yet stable")
         #expect(watcher.poll(now: Date()).isEmpty, "stable but younger than the settle time")
         let created = watcher.poll(now: Date().addingTimeInterval(1))

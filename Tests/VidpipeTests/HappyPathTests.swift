@@ -1,6 +1,7 @@
 import Foundation
 import Ingest
 import Testing
+import VidpipeTestSupport
 
 /// A good clip through `vidpipe process`, checked against ffprobe, sqlite3 and Python's email parser.
 @Suite struct HappyPathTests {
@@ -10,7 +11,7 @@ import Testing
         let clip = lake.incoming + "/holiday_clip.mp4"
         try Clip.good(clip, seconds: 2)
         try Data(#"{"title": "Holiday"}"#.utf8).write(to: URL(fileURLWithPath: lake.incoming + "/holiday_clip.json"))
-        let oracle = try FFprobeOutput.of(clip)
+        let oracle = try CommandLineTool.ffprobe(clip)
 
         let (status, report) = try lake.process([clip])
         #expect(status == 0)
@@ -21,7 +22,7 @@ import Testing
         let videoID = try #require(job.videoId)
 
         let video = try #require(try lake.query("SELECT * FROM videos WHERE id = '\(videoID)'").first)
-        let oracleVideo = try #require(oracle.streams.first { $0.codecType == "video" })
+        let oracleVideo = try #require(oracle.streams?.first { $0.codecType == "video" })
         #expect(video["width"]?.number == oracleVideo.width.map(Double.init))
         #expect(video["height"]?.number == oracleVideo.height.map(Double.init))
         let duration = try #require(video["duration_seconds"]?.number)
@@ -30,7 +31,7 @@ import Testing
         #expect(video["original_name"]?.text == "holiday_clip.mp4")
         #expect(video["sidecar_json"]?.text == #"{"title":"Holiday"}"#)
         let streams = try lake.query("SELECT kind FROM streams WHERE video_id = '\(videoID)' ORDER BY idx")
-        #expect(streams.map { $0["kind"]?.text } == oracle.streams.map(\.codecType))
+        #expect(streams.map { $0["kind"]?.text } == (oracle.streams ?? []).map(\.codecType))
 
         // The mail, read by an independent parser.
         let sent = try lake.query("SELECT kind, state, path FROM notifications WHERE job_id = '\(job.jobId)'")

@@ -1,6 +1,7 @@
 import Foundation
 import Ingest
 import Testing
+import VidpipeTestSupport
 
 /// `VIDPIPE_MISSING_SIDECAR`: notify mails "missing metadata" and accepts, reject refuses.
 @Suite struct MissingSidecarTests {

@@ -2,6 +2,7 @@ import Foundation
 import Ingest
 import Media
 import Testing
+import VidpipeTestSupport
 
 @testable import vidpipe
 
@@ -21,10 +22,10 @@ import Testing
 
     static let cases: [Case] = [
         Case(name: "clean H.264 + AAC passes", clip: { try Clip.good($0) }, verdict: .pass),
-        Case(name: "WebM not among accepted containers", clip: { try Clip.silent($0, codec: ["-c:v", "libvpx", "-deadline", "realtime", "-b:v", "200k"]) },
+        Case(name: "WebM not among accepted containers", clip: { try Clip.silent($0, codec: .vp8) },
              fileExtension: "webm", settings: ["VIDPIPE_POLICY_CONTAINERS": "mp4,mov", "VIDPIPE_POLICY_AUDIO": "optional"],
              verdict: .fail, rule: "policy.container"),
-        Case(name: "MPEG-4 Part 2 not among accepted video codecs", clip: { try Clip.silent($0, codec: ["-c:v", "mpeg4"]) },
+        Case(name: "MPEG-4 Part 2 not among accepted video codecs", clip: { try Clip.silent($0, codec: .mpeg4) },
              settings: ["VIDPIPE_POLICY_VIDEO_CODECS": "h264,hevc", "VIDPIPE_POLICY_AUDIO": "optional"], verdict: .fail, rule: "policy.video_codec"),
         Case(name: "below minimum resolution", clip: { try Clip.good($0) },
              settings: ["VIDPIPE_POLICY_MIN_RESOLUTION": "640x480"], verdict: .fail, rule: "policy.min_resolution"),
@@ -39,7 +40,7 @@ import Testing
     func verdictOnRealProbe(_ testCase: Case) throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
-        let path = scratch.file("clip." + testCase.fileExtension)
+        let path = scratch.path("clip." + testCase.fileExtension)
         try testCase.clip(path)
         let probe = try MediaProbe.probe(path: path)
         let policy = try VidpipeConfiguration.from(values: testCase.settings, workingDirectory: scratch.path).ingest.policy

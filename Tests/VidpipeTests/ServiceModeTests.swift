@@ -2,11 +2,12 @@ import Foundation
 import Kafka
 import Ingest
 import Testing
+import VidpipeTestSupport
 
 /// `vidpipe run` in Kafka mode against the real tansu broker, with scripts/kafka_client.py
 /// (confluent-kafka) as the independent producer and reader, the `sqlite3` CLI on the
 /// catalog, and the notifier's outbox as the mailbox.
-@Suite(.enabled(if: ServiceBroker.isEnabled, "VIDPIPE_TEST_KAFKA is not set (scripts/services/kafka start)"))
+@Suite(.enabled(if: KafkaTestBroker.isEnabled, "VIDPIPE_TEST_KAFKA is not set (scripts/services/kafka start)"))
 struct ServiceModeTests {
     /// (a) Valid requests, malformed JSON, a missing file and a corrupt video.
     @Test func endToEnd() async throws {
@@ -54,12 +55,12 @@ struct ServiceModeTests {
             ("traversal", ServiceLake.request(id: "traversal", path: inside + "/../../etc/passwd.mp4"), "path_traversal"),
         ]
         for item in cases { try service.oracle.produce(service.requests, key: item.key, value: item.value) }
-        let binary = service.lake.scratch.file("binary.bin")
+        let binary = service.lake.scratch.path("binary.bin")
         try Data([0x7B, 0xFF, 0xFE, 0x00, 0x7D]).write(to: URL(fileURLWithPath: binary))
         try service.oracle.produce(service.requests, key: "non-utf8", file: binary)
         // Over the 1 MiB request limit: sent with our producer, allowed larger messages.
         let producer = try KafkaProducer(configuration: KafkaConfiguration(
-            bootstrapServers: [try ServiceBroker.servers()], extraProperties: ["message.max.bytes": "4000000"]))
+            bootstrapServers: [try KafkaTestBroker.servers()], extraProperties: ["message.max.bytes": "4000000"]))
         _ = try await producer.send(topic: service.requests, key: "huge", value: [UInt8](repeating: 0x20, count: (1 << 20) + 10))
         await producer.close()
         let valid = try service.clip("after.mp4")
@@ -199,7 +200,7 @@ struct ServiceModeTests {
     /// (e) The broker is killed and restarted (its log kept, as Kafka keeps it); the daemon
     /// reconnects, rejoins its group and processes what is produced afterwards, once.
     @Test func consumerContinuesAfterABrokerRestart() async throws {
-        let broker = try PrivateBroker()
+        let broker = try PrivateKafkaBroker()
         let service = try ServiceLake(bootstrap: broker.bootstrap, clientProperties: ["reconnect.backoff.max.ms": "1000"])
         defer { service.remove() }
         try service.oracle.produce(service.requests, key: "before", value: ServiceLake.request(id: "before", path: try service.clip("before.mp4")))
@@ -239,16 +240,16 @@ struct ServiceModeTests {
 }
 
 /// The daemon on all three real services: Kafka, PostgreSQL and SMTP (aiosmtpd).
-@Suite(.enabled(if: ServiceBroker.isEnabled && (TestPostgres.uri != nil || ProcessInfo.processInfo.environment["VIDPIPE_REQUIRE_SERVICES"] == "1"),
+@Suite(.enabled(if: KafkaTestBroker.isEnabled && PostgresTestServer.shouldRun,
                 "VIDPIPE_TEST_KAFKA or VIDPIPE_TEST_PG_URI is not set"))
 struct ServiceModeWithPostgresTests {
     /// (d) PostgreSQL restarts while jobs run: the interrupted ones retry, none is lost or
     /// recorded twice, and every mail goes out once.
     @Test func jobsSurviveAPostgreSQLRestart() async throws {
-        let postgres = try TestPostgres()
+        let postgres = try TestDatabase.create()
         var service = try ServiceLake(environment: ["VIDPIPE_JOB_CONCURRENCY": "1"])
         defer { service.remove() }
-        service.lake.environment["PG_CONN_URI"] = postgres.databaseURI
+        service.lake.environment["PG_CONN_URI"] = postgres.uri
         let ids = (1...8).map { "pg-\($0)" }
         for id in ids {
             try service.oracle.produce(service.requests, key: id, value: ServiceLake.request(id: id, path: try service.clip("\(id).mp4")))
@@ -256,7 +257,7 @@ struct ServiceModeWithPostgresTests {
         let daemon = try DaemonProcess(service)
         let started = try await eventually(within: 60) { postgres.rows("SELECT id FROM jobs").count >= 2 }
         #expect(started, "\(daemon.log.suffix(3000))")
-        try TestPostgres.restartServer()
+        try PostgresTestServer.service("restart")
         let recordedAfterRestart = postgres.rows("SELECT id FROM jobs").count
         #expect(recordedAfterRestart < ids.count, "the restart came after all the work")
 
@@ -279,13 +280,13 @@ struct ServiceModeWithPostgresTests {
     /// (c) SMTP is down while jobs finish; once it is up every mail arrives, once. The
     /// catalog is PostgreSQL.
     @Test func mailWaitsOutAnSMTPOutage() async throws {
-        let postgres = try TestPostgres()
+        let postgres = try TestDatabase.create()
         var service = try ServiceLake()
         defer { service.remove() }
-        let smtp = try PrivateSMTPServer(maildir: service.lake.scratch.file("maildir"))
+        let smtp = try ScratchSMTPServer(folder: service.lake.scratch.path("smtp"), started: false)
         defer { smtp.stop() }
         service.lake.environment.merge([
-            "PG_CONN_URI": postgres.databaseURI, "SMTP_SERVER": "127.0.0.1", "SMTP_PORT": "\(smtp.port)",
+            "PG_CONN_URI": postgres.uri, "SMTP_SERVER": "127.0.0.1", "SMTP_PORT": "\(smtp.port)",
             "SMTP_SECURITY": "none", "VIDPIPE_MISSING_SIDECAR": "ignore",
         ]) { _, new in new }
         let ids = ["smtp-1", "smtp-2", "smtp-3"]

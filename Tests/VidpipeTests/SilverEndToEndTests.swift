@@ -1,6 +1,7 @@
 import Foundation
 import Ingest
 import Testing
+import VidpipeTestSupport
 
 /// The silver layer through `vidpipe process`: one job gives renditions, thumbnails, QC with
 /// timecodes and a fingerprint, all recorded; `vidpipe similar` finds a re-encoded copy.
@@ -35,8 +36,8 @@ import Testing
         #expect(renditions.map { $0["name"]?.text } == ["360p"])
         let rendition = try #require(renditions.first)
         let renditionPath = try #require(rendition["path"]?.text)
-        let probe = try FFprobeOutput.of(renditionPath)
-        let video = try #require(probe.streams.first { $0.codecType == "video" })
+        let probe = try CommandLineTool.ffprobe(renditionPath)
+        let video = try #require(probe.streams?.first { $0.codecType == "video" })
         #expect(video.width == 640 && video.height == 360)
         #expect(rendition["verified"]?.number == 1)
         #expect((rendition["psnr"]?.number ?? 0) > 30)

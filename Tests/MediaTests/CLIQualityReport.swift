@@ -1,5 +1,6 @@
 import Foundation
 import Media
+import VidpipeTestSupport
 
 /// What the ffmpeg CLI's own filters report on a file: the oracle QC is checked against.
 /// `ffmpeg -i F -vf blackdetect,freezedetect -af silencedetect,ebur128=peak=true -f null -`

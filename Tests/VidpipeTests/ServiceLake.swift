@@ -1,0 +1,59 @@
+import Foundation
+import Ingest
+import VidpipeTestSupport
+
+/// A lake set up for service mode: its own topics and consumer group on the test broker,
+/// mail to the outbox (the notifier), a team address so every job mails.
+struct ServiceLake {
+    var lake: TestLake
+    let oracle: KafkaOracle
+    let requests = KafkaTestBroker.uniqueName("requests")
+    let processed = KafkaTestBroker.uniqueName("processed")
+    let deadLetter = KafkaTestBroker.uniqueName("dead-letter")
+    let group = KafkaTestBroker.uniqueName("vidpipe")
+
+    init(bootstrap: String? = nil, partitions: Int = 1, environment: [String: String] = [:], clientProperties: [String: String] = [:]) throws {
+        let servers = try bootstrap ?? KafkaTestBroker.servers()
+        oracle = KafkaOracle(bootstrap: servers)
+        lake = try TestLake()
+        let properties = lake.scratch.path("client.properties")
+        let lines = KafkaTestBroker.clientProperties.merging(clientProperties) { _, new in new }
+            .sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)\n" }.joined()
+        try Data(lines.utf8).write(to: URL(fileURLWithPath: properties))
+        lake.environment = [
+            "KAFKA_BOOTSTRAP_SERVERS": servers, "KAFKA_GROUP_ID": group, "KAFKA_CLIENT_PROPERTIES": properties,
+            "KAFKA_TOPIC_REQUESTS": requests, "KAFKA_TOPIC_PROCESSED": processed, "KAFKA_TOPIC_DEAD_LETTER": deadLetter,
+            "EMAIL_RECEIVER": "team@example.com", "VIDPIPE_JOB_CONCURRENCY": "2", "VIDPIPE_LOG_LEVEL": "info",
+        ].merging(environment) { _, new in new }
+        try oracle.createTopic(requests, partitions: partitions)
+        try oracle.createTopic(processed)
+        try oracle.createTopic(deadLetter)
+    }
+
+    /// A valid request for `path`, as the JSON text a producer sends.
+    static func request(id: String, path: String, event: String? = nil) -> String {
+        var fields = #""schema_version": 1, "request_id": "\#(id)", "path": "\#(path)", "submitted_at": "2026-01-01T00:00:00Z""#
+        if let event { fields += #", "event": "\#(event)""# }
+        return "{\(fields)}"
+    }
+
+    /// A distinct tiny clip (320x240, 1 s): the title makes its bytes, and so its hash, unique.
+    /// Not a `scripts/clips` recipe: only these tests need one clip per request.
+    func clip(_ name: String, size: String = "320x240", seconds: Int = 1) throws -> String {
+        let path = lake.incoming + "/" + name
+        try CommandLineTool.checked("ffmpeg", ["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=\(size):r=25:d=\(seconds)",
+                                               "-f", "lavfi", "-i", "sine=f=440:d=\(seconds)", "-c:v", "libx264", "-preset", "ultrafast",
+                                               "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "-metadata", "title=\(name)", path])
+        return path
+    }
+
+    /// Mail files the notifier wrote for `kind` (`ready`, `deleted`, ...).
+    func mails(kind: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: lake.outbox)) ?? []).filter { $0.hasSuffix(".\(kind)@vidpipe.eml") }
+    }
+
+    /// Catalog rows, or none while the catalog does not exist yet or is busy.
+    func rows(_ sql: String) -> [[String: JSONValue]] { (try? lake.query(sql)) ?? [] }
+
+    func remove() { lake.remove() }
+}
