@@ -76,10 +76,7 @@ import VidpipeTestSupport
     @Test func produceRefusesFilesOutsideTheAllowedRoots() throws {
         let lake = try TestLake()
         defer { lake.remove() }
-        let outside = lake.scratch.path("outside.mp4")
-        try Clip.good(outside)
-        let link = lake.incoming + "/link.mp4"
-        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: outside)
+        let (outside, link) = try lake.escapingFiles()
 
         for (path, code) in [(outside, "outside_allowed_roots"), (link, "symlink_escape")] {
             let result = try lake.vidpipe(["produce", path])

@@ -75,10 +75,7 @@ import VidpipeTestSupport
     @Test func handWrittenRequestsOutsideTheRootsAreRecordedAsRejected() async throws {
         let lake = try TestLake()
         defer { lake.remove() }
-        let outside = lake.scratch.path("outside.mp4")
-        try Clip.good(outside)
-        let link = lake.incoming + "/link.mp4"
-        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: outside)
+        let (outside, link) = try lake.escapingFiles()
         try FileManager.default.createDirectory(atPath: lake.inbox, withIntermediateDirectories: true)
         let cases = [("outside", outside, "outside_allowed_roots"), ("symlink", link, "symlink_escape"),
                      ("traversal", lake.incoming + "/../outside.mp4", "path_traversal")]

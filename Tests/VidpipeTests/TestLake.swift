@@ -69,6 +69,15 @@ struct TestLake {
         ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
     }
 
+    /// A good clip outside the allowed roots, and a symlink inside them that leads to it.
+    func escapingFiles() throws -> (outside: String, link: String) {
+        let outside = scratch.path("outside.mp4")
+        try Clip.good(outside)
+        let link = incoming + "/link.mp4"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: outside)
+        return (outside, link)
+    }
+
     func remove() { scratch.remove() }
 }
 
