@@ -101,7 +101,8 @@ let package = Package(
         .testTarget(
             name: "VidpipeTests",
             dependencies: [
-                "Ingest", "Daemon", "vidpipe", "Catalog", "CatalogSQLite", "Media", "Kafka", "Notifications", "VidpipeTestSupport",
+                "Ingest", "Daemon", "vidpipe", "Catalog", "CatalogSQLite", "Media", "Kafka", "Notifications", "Scheduler",
+                "VidpipeTestSupport",
             ]
         ),
     ],
