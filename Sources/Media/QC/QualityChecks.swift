@@ -90,23 +90,21 @@ final class QualityChecks {
     /// Decode errors, missing frames, and analyzers that could not finish.
     private func decodeFindings(_ decode: DecodeReport) -> [QCFinding] {
         var findings: [QCFinding] = []
-        func add(_ kind: QCFinding.Kind, _ severity: QCFinding.Severity, _ message: String, _ start: Double? = nil, _ end: Double? = nil) {
-            findings.append(QCFinding(kind: kind, severity: severity, message: message, start: start, end: end))
-        }
         if decode.errorCount > 0 {
             let first = decode.issues.first
             let at = first?.seconds.map { " first at \(Self.seconds($0)) (\(first?.stream ?? "")): \(first?.message ?? "")" } ?? ""
-            add(.decodeErrors, .fail, "\(decode.errorCount) decode error(s);\(at)", first?.seconds, decode.issues.last?.seconds)
+            findings.append(QCFinding(kind: .decodeErrors, severity: .fail, message: "\(decode.errorCount) decode error(s);\(at)",
+                                      start: first?.seconds, end: decode.issues.last?.seconds))
         }
         if video.hasVideo && decode.videoFramesDecoded == 0 {
-            add(.truncated, .fail, "the file declares a video stream but no video frame decoded")
+            findings.append(QCFinding(kind: .truncated, severity: .fail, message: "the file declares a video stream but no video frame decoded"))
         } else if decode.missingVideoFrames > 1, let expected = decode.expectedVideoFrames {
-            add(.truncated, .fail, "\(decode.videoFramesDecoded) of \(expected) video frames decoded: the file ends early or lost data",
-                decode.lastVideoSeconds, nil)
+            findings.append(QCFinding(kind: .truncated, severity: .fail,
+                                      message: "\(decode.videoFramesDecoded) of \(expected) video frames decoded: the file ends early or lost data",
+                                      start: decode.lastVideoSeconds))
         }
-
-        for reason in [video.incompleteReason, audio.incompleteReason].compactMap({ $0 }) {
-            add(.analysisIncomplete, .warn, reason)
+        findings += [video.incompleteReason, audio.incompleteReason].compactMap { $0 }.map {
+            QCFinding(kind: .analysisIncomplete, severity: .warn, message: $0)
         }
         return findings
     }
