@@ -12,21 +12,25 @@ final class TaskRunRecorder: Sendable {
     private let state = Mutex(State())
 
     func record(_ transition: TaskTransition, jobID: String) {
+        let finished: TaskRunState
+        switch transition.state {
+        case .queued: return
+        case .running:
+            state.withLock { $0.startedAt[transition.task] = transition.at }
+            return
+        case .succeeded: finished = .succeeded
+        case .failed: finished = .failed
+        case .retrying: finished = .retrying
+        case .skipped: finished = .skipped
+        case .cancelled: finished = .cancelled
+        }
         state.withLock { state in
-            switch transition.state {
-            case .queued:
-                break
-            case .running:
-                state.startedAt[transition.task] = transition.at
-            case .succeeded, .failed, .retrying, .skipped, .cancelled:
-                guard let runState = TaskRunState(rawValue: transition.state.rawValue) else { return }
-                let started = state.startedAt.removeValue(forKey: transition.task)
-                state.finished.append(TaskRunRecord(
-                    jobID: jobID, task: transition.task, attempt: transition.attempt, state: runState,
-                    startedAt: started, finishedAt: transition.at,
-                    durationMilliseconds: started.map { transition.at.timeIntervalSince($0) * 1000 },
-                    error: transition.detail))
-            }
+            let started = state.startedAt.removeValue(forKey: transition.task)
+            state.finished.append(TaskRunRecord(
+                jobID: jobID, task: transition.task, attempt: transition.attempt, state: finished,
+                startedAt: started, finishedAt: transition.at,
+                durationMilliseconds: started.map { transition.at.timeIntervalSince($0) * 1000 },
+                error: transition.detail))
         }
     }
 
