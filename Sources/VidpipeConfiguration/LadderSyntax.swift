@@ -2,8 +2,8 @@ import Media
 
 /// `VIDPIPE_RENDITIONS`: comma-separated rungs `NAME:HEIGHT:VIDEO_KBPS:AUDIO_KBPS`, e.g.
 /// `720p:720:2800:128`; maxrate and buffer follow the default ladder's ratios (1.07×, 1.5×).
-enum LadderSyntax {
-    static func parse(_ text: String, variable: String) throws(ConfigurationError) -> [RenditionLadder.Rung] {
+public enum LadderSyntax {
+    public static func parse(_ text: String, variable: String) throws(ConfigurationError) -> [RenditionLadder.Rung] {
         if text.lowercased() == "none" { return [] }
         var rungs: [RenditionLadder.Rung] = []
         for item in text.split(separator: ",") {
