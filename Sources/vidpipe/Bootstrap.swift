@@ -87,10 +87,13 @@ struct Bootstrap {
 
     /// A job runner over `catalog`. `inlineMail` delivers each job's mail right after its
     /// commit (the CLI); without it the mail waits in the catalog for the daemon's notifier.
-    func makeRunner(catalog: any Catalog, inlineMail: Bool = true) throws -> JobRunner {
+    /// Before it returns, it settles what jobs killed earlier left staged in the lake.
+    func makeRunner(catalog: any Catalog, inlineMail: Bool = true) async throws -> JobRunner {
         let context = JobContext(configuration: configuration.ingest, catalog: catalog,
                                  mailer: inlineMail ? mailTransport() : nil, logger: logger)
-        return try JobRunner(context: context)
+        let runner = try JobRunner(context: context)
+        await runner.recoverStagedOutputs()
+        return runner
     }
 
     /// Where mail goes: SMTP when `SMTP_SERVER` is set, else the `.eml` outbox in the lake.

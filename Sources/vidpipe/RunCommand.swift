@@ -30,7 +30,7 @@ struct RunCommand: AsyncParsableCommand {
             catalog = daemonCatalog
         }
         // The notifier is the only sender: jobs leave their mail pending in the catalog.
-        let runner = try bootstrap.makeRunner(catalog: catalog, inlineMail: false)
+        let runner = try await bootstrap.makeRunner(catalog: catalog, inlineMail: false)
         let intake: any Service
         if let kafka {
             do {

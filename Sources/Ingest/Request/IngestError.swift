@@ -30,6 +30,9 @@ public struct IngestError: Error, Sendable, CustomStringConvertible, RetryableEr
         public static let internalError = Code(rawValue: "internal_error")
         /// Not an ingest failure: the job was cut short (shutdown) and runs again later.
         public static let interrupted = Code(rawValue: "interrupted")
+        /// Not an ingest failure: the catalog, the lake or the mail server stayed unreachable
+        /// longer than the outage tolerance; the job is left unrecorded and runs again later.
+        public static let infrastructureUnavailable = Code(rawValue: "infrastructure_unavailable")
     }
 
     public var code: Code

@@ -66,6 +66,7 @@ extension VidpipeConfiguration {
         if let cpu = try reader.integer("VIDPIPE_CPU_CONCURRENCY", minimum: 0), cpu > 0 { config.cpuConcurrency = Int(cpu) }
         config.taskAttempts = Int(try reader.integer("VIDPIPE_TASK_ATTEMPTS", minimum: 1) ?? Int64(config.taskAttempts))
         config.taskTimeoutSeconds = try reader.seconds("VIDPIPE_TASK_TIMEOUT_SECONDS") ?? config.taskTimeoutSeconds
+        config.outageToleranceSeconds = try reader.seconds("VIDPIPE_OUTAGE_TOLERANCE_SECONDS") ?? config.outageToleranceSeconds
         config.missingSidecar = try reader.choice("VIDPIPE_MISSING_SIDECAR", of: IngestConfiguration.MissingSidecarPolicy.self)
             ?? config.missingSidecar
         config.emailReceiver = reader.string("EMAIL_RECEIVER")
