@@ -1,22 +1,27 @@
 import Foundation
 import VidpipeTestSupport
 
-/// A running `vidpipe run` on a test lake; its stderr (the daemon log) goes to a file in the
-/// lake's scratch folder. Killed when released, so a test that failed early leaves none behind.
+/// A running `vidpipe run` (or another long command, such as `process` on many files) on a
+/// test lake; its stderr (the daemon log) and stdout go to files in the lake's scratch
+/// folder. Killed when released, so a test that failed early leaves none behind.
 final class DaemonProcess {
     let process = Process()
     let logPath: String
+    let outputPath: String
 
-    init(_ lake: TestLake, name: String = "daemon", environment: [String: String] = [:]) throws {
+    init(_ lake: TestLake, name: String = "daemon", arguments: [String] = ["run"], environment: [String: String] = [:]) throws {
         process.executableURL = URL(fileURLWithPath: try VidpipeBinary.path())
-        process.arguments = ["run"]
+        process.arguments = arguments
         process.currentDirectoryURL = lake.scratch.url
         process.environment = lake.processEnvironment.merging(environment) { _, new in new }
         process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        logPath = lake.scratch.path("\(name)-\(UUID().uuidString.prefix(4)).stderr")
+        let stem = lake.scratch.path("\(name)-\(UUID().uuidString.prefix(4))")
+        logPath = stem + ".stderr"
+        outputPath = stem + ".stdout"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         process.standardError = FileHandle(forWritingAtPath: logPath)
+        process.standardOutput = FileHandle(forWritingAtPath: outputPath)
         try process.run()
     }
 
@@ -26,6 +31,7 @@ final class DaemonProcess {
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    var output: Data { FileManager.default.contents(atPath: outputPath) ?? Data() }
 
     /// How many log lines contain `text`.
     func count(_ text: String) -> Int { log.components(separatedBy: text).count - 1 }

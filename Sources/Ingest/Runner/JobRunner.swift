@@ -29,13 +29,17 @@ public struct JobRunner: Sendable {
         await SilverStaging.recover(layout: context.configuration.layout, catalog: context.catalog, logger: context.logger)
     }
 
-    /// Runs many requests concurrently (bounded); outcomes come back in input order.
+    /// Runs many requests concurrently (bounded); outcomes come back in input order. Jobs
+    /// are admitted in that order too, so of identical files the first named becomes the
+    /// original and the others its duplicates (see ``ContentClaims``).
     public func run(_ requests: [IngestRequest], origin: JobOrigin,
                     progress: @escaping @Sendable (JobOutcome) -> Void = { _ in }) async -> [JobOutcome] {
-        await withTaskGroup(of: (Int, JobOutcome).self) { group in
+        let batch = UUID().uuidString
+        return await withTaskGroup(of: (Int, JobOutcome).self) { group in
             for (index, request) in requests.enumerated() {
+                let admission = await admit(request, origin: origin, batch: batch)
                 group.addTask {
-                    let outcome = await run(request, origin: origin)
+                    let outcome = await run(admission)
                     progress(outcome)
                     return (index, outcome)
                 }
@@ -48,14 +52,32 @@ public struct JobRunner: Sendable {
 
     /// Runs one request: the whole DAG, or on a stop, gold alone to record why.
     public func run(_ request: IngestRequest, origin: JobOrigin) async -> JobOutcome {
+        await run(admit(request, origin: origin, batch: nil))
+    }
+
+    /// A job let in: its ticket, and whether it holds a job slot to give back.
+    private struct Admission: Sendable {
+        let ticket: JobTicket
+        let holdsSlot: Bool
+    }
+
+    /// Waits for a job slot and issues the ticket. Without a slot (the wait was cancelled
+    /// by the shutdown) the job still runs, to record that it was interrupted.
+    private func admit(_ request: IngestRequest, origin: JobOrigin, batch: String?) async -> Admission {
+        let slot: Void? = try? await jobSlots.acquire()
         let ticket = JobTicket(request: request, origin: origin, logDirectory: context.configuration.layout.logs)
+        if let batch { await bronze.claims.admit(ticket.id, batch: batch) }
+        return Admission(ticket: ticket, holdsSlot: slot != nil)
+    }
+
+    private func run(_ admission: Admission) async -> JobOutcome {
+        defer { if admission.holdsSlot { jobSlots.release() } }
+        let ticket = admission.ticket
         var logger = context.logger
         logger[metadataKey: LogKeys.job] = "\(ticket.id)"
-        logger[metadataKey: LogKeys.path] = "\(request.path)"
-        let slot: Void? = try? await jobSlots.acquire()
-        defer { if slot != nil { jobSlots.release() } }
-
-        ticket.log.write("job.started", detail: ["path": request.path, "origin": origin.rawValue, "request_id": request.requestID])
+        logger[metadataKey: LogKeys.path] = "\(ticket.request.path)"
+        ticket.log.write("job.started", detail: ["path": ticket.request.path, "origin": ticket.origin.rawValue,
+                                                 "request_id": ticket.request.requestID])
         logger.info("job started")
         let started = ContinuousClock.now
         let staging = SilverStaging.Lease(layout: context.configuration.layout, jobID: ticket.id)
