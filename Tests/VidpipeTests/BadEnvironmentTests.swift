@@ -62,7 +62,7 @@ import VidpipeTestSupport
         #expect(FileManager.default.subpaths(atPath: lake.root + "/bronze")?.sorted() == listing)
     }
 
-    @Test func catalogLockedByAnotherProcessIsNamedAndNothingIsWritten() throws {
+    @Test func catalogLockedByAnotherProcessIsNamedAndNothingIsWritten() async throws {
         let lake = try TestLake()
         defer { lake.remove() }
         try Clip.good(lake.incoming + "/clip.mp4")
@@ -73,14 +73,15 @@ import VidpipeTestSupport
         let locker = Process()
         locker.executableURL = URL(fileURLWithPath: SQLite3Oracle.executablePath)
         locker.arguments = [lake.catalog]
-        let input = Pipe(), output = Pipe()
+        let input = Pipe()
+        let answer = lake.scratch.path("locker.out")
+        _ = FileManager.default.createFile(atPath: answer, contents: nil)
         locker.standardInput = input
-        locker.standardOutput = output
+        locker.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: answer))
         try locker.run()
-        defer { try? input.fileHandleForWriting.close(); locker.waitUntilExit() }
+        defer { if locker.isRunning { locker.terminate() } }
         input.fileHandleForWriting.write(Data("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; SELECT 'locked';\n".utf8))
-        let answer = output.fileHandleForReading.availableData
-        #expect(String(decoding: answer, as: UTF8.self).contains("locked"))
+        try await waitUntil("sqlite3 to hold the lock") { (try? String(contentsOfFile: answer, encoding: .utf8))?.contains("locked") == true }
 
         try Clip.good(lake.incoming + "/next.mp4", seconds: 2)
         let result = try lake.vidpipe(["process", lake.incoming + "/next.mp4"])
@@ -88,7 +89,7 @@ import VidpipeTestSupport
         #expect(result.stderr.contains("vidpipe: the catalog \(lake.catalog) stayed locked by another process"), "\(result.stderr)")
         #expect(result.stderr.contains("[catalog_locked]"))
         try input.fileHandleForWriting.close()
-        locker.waitUntilExit()
+        try await waitUntil("sqlite3 to exit") { !locker.isRunning }
         #expect(try LakeSnapshot(lake) == before)
     }
 

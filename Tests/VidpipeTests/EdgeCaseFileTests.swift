@@ -65,7 +65,7 @@ import VidpipeTestSupport
                 #expect(job.state == "rejected" && job.errorCode == code, "\(file): \(job.state) \(job.errorCode ?? "-") \(job.message ?? "")")
                 #expect(job.message?.contains(message) == true, "\(file): \(job.message ?? "no message")")
                 #expect(row?["state"]?.text == "rejected" && row?["error_code"]?.text == code, "\(file)")
-                let videos = try lake.query("SELECT id FROM videos WHERE source_path = '\(batch.paths[file]!.replacingOccurrences(of: "'", with: "''"))'")
+                let videos = try job.videoId.map { try lake.query("SELECT id FROM videos WHERE id = '\($0)'") } ?? []
                 #expect(videos.count == (recordsVideo ? 1 : 0), "\(file): recorded videos \(videos.count)")
             case let .accepted(finding):
                 #expect(job.state == "succeeded" && job.recorded, "\(file): \(job.state) \(job.errorCode ?? "-") \(job.message ?? "")")

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import VidpipeTestSupport
 
 /// Media files at the edge of what a video pipeline meets, each named after its defect, with

@@ -18,18 +18,19 @@ import VidpipeTestSupport
         process.arguments = ["process", "--json", clip]
         process.environment = lake.processEnvironment
         process.currentDirectoryURL = lake.scratch.url
-        let stdout = Pipe()
-        process.standardOutput = stdout
+        // Output to a file: Foundation's pipe reads can crash on EINTR.
+        let reportPath = lake.scratch.path("report.json")
+        _ = FileManager.default.createFile(atPath: reportPath, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: reportPath))
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let reading = Task.detached { stdout.fileHandleForReading.readDataToEndOfFile() }
 
         // Delete the source as soon as silver starts decoding it, and before the job ends.
         let decoding = try await eventually(within: 60, every: .milliseconds(10)) { Self.jobLog(in: lake).contains(#""task":"silver.media""#) }
         let finishedBeforeDeletion = Self.jobLog(in: lake).contains("job.finished")
         try FileManager.default.removeItem(atPath: clip)
-        let output = await reading.value
-        process.waitUntilExit()
+        try await waitUntil("vidpipe process to exit", timeout: .seconds(120)) { !process.isRunning }
+        let output = try Data(contentsOf: URL(fileURLWithPath: reportPath))
         #expect(decoding && !finishedBeforeDeletion, "the job was not caught mid-silver")
 
         #expect(process.terminationStatus == 0)

@@ -57,11 +57,11 @@ public struct KafkaIntakeService: Service {
     /// broker answers, librdkafka repeats the same lines many times a second: a line equal
     /// to the one before is dropped, and losing every broker is said once, in plain words.
     static func logHandler(_ logger: Logger, brokers: String) -> KafkaLogHandler {
-        let previous = Mutex("")
+        let previous = PreviousLogLine()
         return { entry in
             // "(after 0ms in state CONNECT, 3 identical error(s) suppressed)" varies between repeats.
             let gist = entry.facility + (entry.message.components(separatedBy: " (after ").first ?? entry.message)
-            guard previous.withLock({ last in defer { last = gist }; return last != gist }) else { return }
+            guard previous.replace(with: gist) != gist else { return }
             let level: Logger.Level = switch entry.level {
             case ...3: .error
             case 4: .warning
@@ -153,6 +153,19 @@ public struct KafkaIntakeService: Service {
             }
         } catch {
             logger.warning("offset commit failed; the message will be redelivered", metadata: [LogKeys.error: "\(error)"])
+        }
+    }
+}
+
+/// The gist of the last librdkafka line logged, shared by librdkafka's threads.
+private final class PreviousLogLine: Sendable {
+    private let gist = Mutex("")
+
+    /// Stores `new` and returns the gist it replaced.
+    func replace(with new: String) -> String {
+        gist.withLock { current in
+            defer { current = new }
+            return current
         }
     }
 }
