@@ -3,20 +3,18 @@ import Foundation
 /// Defective media that no ffmpeg command line writes, made by editing or writing bytes.
 /// (`scripts/clips` holds every file ffmpeg can make.)
 public enum CraftedMedia {
-    /// An H.264 clip in MP4 whose sequence parameter set declares `width`x`height` (multiples
-    /// of 16): a baseline stream from x264 whose SPS picture size is rewritten, then muxed by
-    /// stream copy. The slices still hold 320x240 pictures.
+    /// A raw H.264 stream (Annex B, as cameras and encoders write `.h264` files) whose
+    /// sequence parameter set declares `width`x`height` (multiples of 16): a baseline stream
+    /// from x264 with its SPS picture size rewritten. The slices still hold 320x240 pictures.
+    /// (ffmpeg refuses to mux such a stream into MP4, so it stays raw.)
     public static func h264Declaring(width: Int, height: Int, path: String) throws {
         precondition(width % 16 == 0 && height % 16 == 0, "the SPS counts macroblocks of 16 pixels")
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        let raw = folder + "/.sps-\(UUID().uuidString).h264"
-        defer { try? FileManager.default.removeItem(atPath: raw) }
         try CommandLineTool.ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=1", "-c:v", "libx264", "-preset", "ultrafast",
-                                    "-profile:v", "baseline", "-f", "h264", raw], in: URL(fileURLWithPath: folder))
-        let stream = try [UInt8](Data(contentsOf: URL(fileURLWithPath: raw)))
+                                    "-profile:v", "baseline", "-f", "h264", path], in: URL(fileURLWithPath: folder))
+        let stream = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         try Data(AnnexB.rewritingSPS(stream) { try SequenceParameterSet.resized($0, width: width, height: height) })
-            .write(to: URL(fileURLWithPath: raw))
-        try CommandLineTool.ffmpeg(["-f", "h264", "-r", "25", "-i", raw, "-c", "copy", "-f", "mp4", path], in: URL(fileURLWithPath: folder))
+            .write(to: URL(fileURLWithPath: path))
     }
 
     /// A Matroska file whose only content is one attached text file: EBML header, then a

