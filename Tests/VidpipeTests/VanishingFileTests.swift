@@ -25,8 +25,15 @@ import VidpipeTestSupport
         process.standardError = FileHandle.nullDevice
         try process.run()
 
-        // Delete the source as soon as silver starts decoding it, and before the job ends.
-        let decoding = try await eventually(within: 60, every: .milliseconds(10)) { Self.jobLog(in: lake).contains(#""task":"silver.media""#) }
+        // Delete the source once bronze staged it and silver has it open (silver runs beside
+        // staging and reads the source path: deleted before either, the job fails), before
+        // the job ends.
+        let decoding = try await eventually(within: 60, every: .milliseconds(10)) {
+            let log = Self.jobLog(in: lake)
+            let staged = log.split(separator: "\n").contains { $0.contains(#""task.succeeded""#) && $0.contains(#""task":"bronze.stage""#) }
+            // After staging, the only reader of the source left is silver's decode.
+            return staged && Self.hasOpen(clip, process: process.processIdentifier)
+        }
         let finishedBeforeDeletion = Self.jobLog(in: lake).contains("job.finished")
         try FileManager.default.removeItem(atPath: clip)
         try await waitUntil("vidpipe process to exit", timeout: .seconds(120)) { !process.isRunning }
@@ -42,6 +49,13 @@ import VidpipeTestSupport
         let staged = try #require(video["bronze_path"]?.text)
         #expect(try CommandLineTool.sha256sum(staged) == sha256, "the staged copy is the whole file")
         #expect(try lake.query("SELECT name FROM renditions WHERE video_id = '\(job.videoId ?? "")'").count == 1)
+    }
+
+    /// Whether process `pid` holds a descriptor on `path` (its `/proc/PID/fd` links).
+    private static func hasOpen(_ path: String, process pid: Int32) -> Bool {
+        let folder = "/proc/\(pid)/fd"
+        let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return descriptors.contains { (try? FileManager.default.destinationOfSymbolicLink(atPath: folder + "/" + $0)) == path }
     }
 
     /// Every job log line written so far (this lake runs one job).

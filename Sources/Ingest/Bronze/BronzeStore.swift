@@ -61,6 +61,10 @@ public struct BronzeStore: Sendable {
             do {
                 try FileManager.default.copyItem(atPath: original, toPath: temporary)
             } catch {
+                if access(original, F_OK) != 0, errno == ENOENT {
+                    throw IngestError(.fileNotFound, path: original, "was deleted or moved while the job was staging it",
+                                      hint: "send the file again once it stays in place")
+                }
                 if Self.isOutOfSpace(error) {
                     throw IngestError(.diskFull, path: original, "cannot be copied into the lake: the disk holding \(root) is full",
                                       hint: "free space there (or move VIDPIPE_DATALAKE), then send the file again", isRetryable: true)
