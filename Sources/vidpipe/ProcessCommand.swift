@@ -25,6 +25,7 @@ struct ProcessCommand: AsyncParsableCommand {
 
     func run() async throws {
         let bootstrap = try Bootstrap(consoleLevel: .warning)
+        try bootstrap.checkLakeIsWritable()
         let catalog = try await bootstrap.openCatalog()
         let runner = try await bootstrap.makeRunner(catalog: catalog)
         let cwd = FileManager.default.currentDirectoryPath

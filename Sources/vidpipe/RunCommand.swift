@@ -17,6 +17,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let bootstrap = try Bootstrap()
+        try bootstrap.checkLakeIsWritable()
         let logger = bootstrap.logger
         let kafka = bootstrap.configuration.kafka
         var catalog = try await bootstrap.openCatalog()
