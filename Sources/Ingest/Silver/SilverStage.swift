@@ -23,11 +23,19 @@ struct SilverStage: Sendable {
     static let files = Artifact<SilverFiles>("silver_files")
 
     let configuration: IngestConfiguration
+    /// Bytes shared by every job's decode; nil: decodes are not bounded by memory.
+    let memoryBudget: WeightedSemaphore?
 
     func addTasks(to dag: inout DAGBuilder) {
+        var mediaOptions = TaskOptions.cpuHeavy(configuration, retry: false)
+        // The decode is what holds memory: it waits for its estimate to fit, not the whole job.
+        if let memoryBudget {
+            let plan = mediaPassPlan(outputDirectory: "")
+            mediaOptions.memory = MemoryDemand(budget: memoryBudget, estimatedFrom: BronzeStage.probe) { plan.estimatedPeakBytes(for: $0) }
+        }
         // The probe is an input so that only media the probe accepted gets decoded.
         dag.task("silver.media", inputs: BronzeStage.file, BronzeStage.probe, BronzeStage.newContent, output: Self.media,
-                 options: .cpuHeavy(configuration, retry: false)) { file, _, content in
+                 options: mediaOptions) { file, _, content in
             try await runMediaPass(on: file, for: content)
         }
         dag.task("silver.policy", inputs: BronzeStage.probe, Self.media, output: Self.policy, options: .inMemory) { probe, media in
@@ -43,9 +51,7 @@ struct SilverStage: Sendable {
     /// One decode of the source feeds every consumer; on failure the video's silver folder
     /// is removed, so no half-written renditions stay under an id that is never recorded.
     private func runMediaPass(on file: ValidatedFile, for content: NewContent) async throws -> MediaPassResult {
-        let plan = MediaPassPlan(qc: configuration.qc, enrichment: EnrichmentOptions(),
-                                 outputDirectory: configuration.layout.silverFolder(videoID: content.videoID),
-                                 thumbnails: configuration.thumbnails, ladder: configuration.ladder)
+        let plan = mediaPassPlan(outputDirectory: configuration.layout.silverFolder(videoID: content.videoID))
         do {
             return try await MediaPass.run(path: file.resolvedPath, plan: plan)
         } catch var error {
@@ -54,4 +60,10 @@ struct SilverStage: Sendable {
             throw IngestError(error)
         }
     }
+
+    private func mediaPassPlan(outputDirectory: String) -> MediaPassPlan {
+        MediaPassPlan(qc: configuration.qc, enrichment: EnrichmentOptions(), outputDirectory: outputDirectory,
+                      thumbnails: configuration.thumbnails, ladder: configuration.ladder)
+    }
 }
+
