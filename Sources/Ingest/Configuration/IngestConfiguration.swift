@@ -21,6 +21,11 @@ public struct IngestConfiguration: Sendable, Equatable {
     public var jobConcurrency: Int
     /// CPU-heavy tasks (probe, checksum, decode) at once across all jobs. Default: cores.
     public var cpuConcurrency: Int
+    /// The memory, in bytes, the process should stay under: each job's decode (`silver.media`)
+    /// waits until its estimate from the probe fits in what is left of the budget after
+    /// ``processBaseBytes``; one bigger than all of it runs alone. Default nil: no bound (the
+    /// executable always sets one, by default half of the machine's available memory).
+    public var memoryBudgetBytes: Int64?
     /// Attempts for tasks that fail with a retryable error. Default 3.
     public var taskAttempts: Int
     /// Upper bound on a single task. Default 1800 s.
@@ -43,6 +48,14 @@ public struct IngestConfiguration: Sendable, Equatable {
     /// The From address of notifications. Default `vidpipe@localhost`.
     public var emailSender: String
 
+    /// Kept out of ``memoryBudgetBytes`` for the process itself (libraries, catalog, Kafka and
+    /// mail clients, the jobs outside their decode): `vidpipe process` on a file rejected
+    /// before decoding peaks at about 80 MB here.
+    public static let processBaseBytes: Int64 = 128 << 20
+
+    /// The smallest budget accepted: the process's own base and room for a small decode.
+    public static let minimumMemoryBudgetBytes: Int64 = 256 << 20
+
     /// What happens to a video that has no metadata sidecar.
     public enum MissingSidecarPolicy: String, Sendable, CaseIterable {
         /// Accept silently.
@@ -62,6 +75,7 @@ public struct IngestConfiguration: Sendable, Equatable {
             maxFileBytes: 100 * 1024 * 1024 * 1024,
             jobConcurrency: 2 * cores,
             cpuConcurrency: cores,
+            memoryBudgetBytes: nil,
             taskAttempts: 3,
             taskTimeoutSeconds: 1800,
             outageToleranceSeconds: 30,

@@ -24,6 +24,7 @@ public struct JobDAGs: Sendable {
         var silver = DAGBuilder(name: "silver")
         silver.input(JobTicket.artifact)
         silver.input(BronzeStage.file)
+        silver.input(BronzeStage.staged)
         silver.input(BronzeStage.probe)
         silver.input(BronzeStage.newContent)
         silverStage.addTasks(to: &silver)

@@ -17,7 +17,10 @@ public struct JobRunner: Sendable {
         let configuration = context.configuration
         self.context = context
         self.bronze = BronzeStage(configuration: configuration, catalog: context.catalog)
-        self.dags = try JobDAGs(bronze: bronze, silver: SilverStage(configuration: configuration),
+        let memoryBudget = configuration.memoryBudgetBytes.map { budget in
+            WeightedSemaphore(capacity: Int(max(1, budget - IngestConfiguration.processBaseBytes)))
+        }
+        self.dags = try JobDAGs(bronze: bronze, silver: SilverStage(configuration: configuration, memoryBudget: memoryBudget),
                                 gold: GoldStage(configuration: configuration, catalog: context.catalog, mailer: context.mailer))
         self.scheduler = TaskScheduler(cpuHeavyLimiter: AsyncSemaphore(permits: configuration.cpuConcurrency))
         self.jobSlots = AsyncSemaphore(permits: configuration.jobConcurrency)

@@ -23,12 +23,23 @@ struct SilverStage: Sendable {
     static let files = Artifact<SilverFiles>("silver_files")
 
     let configuration: IngestConfiguration
+    /// Bytes shared by every job's decode; nil: decodes are not bounded by memory.
+    let memoryBudget: WeightedSemaphore?
 
     func addTasks(to dag: inout DAGBuilder) {
+        var mediaOptions = TaskOptions.cpuHeavy(configuration, retry: false)
+        // The decode is what holds memory: it waits for its estimate to fit, not the whole job.
+        if let memoryBudget {
+            let plan = mediaPassPlan(outputDirectory: "")
+            mediaOptions.memory = MemoryDemand(budget: memoryBudget, estimatedFrom: BronzeStage.probe) { plan.estimatedPeakBytes(for: $0) }
+        }
         // The probe is an input so that only media the probe accepted gets decoded.
-        dag.task("silver.media", inputs: JobTicket.artifact, BronzeStage.file, BronzeStage.probe, BronzeStage.newContent,
-                 output: Self.media, options: .cpuHeavy(configuration, retry: false)) { ticket, file, _, content in
-            try await runMediaPass(on: file, for: content, stagingFolder: configuration.layout.stagingFolder(jobID: ticket.id))
+        // Silver decodes the staged bronze object, the bytes that were hashed: a source
+        // deleted or replaced once bronze has staged it no longer matters.
+        dag.task("silver.media", inputs: JobTicket.artifact, BronzeStage.file, BronzeStage.staged, BronzeStage.probe,
+                 BronzeStage.newContent, output: Self.media, options: mediaOptions) { ticket, file, staged, _, content in
+            try await runMediaPass(on: file, staged: staged, for: content,
+                                   stagingFolder: configuration.layout.stagingFolder(jobID: ticket.id))
         }
         dag.task("silver.policy", inputs: BronzeStage.probe, Self.media, output: Self.policy, options: .inMemory) { probe, media in
             configuration.policy.evaluate(probe, silver: media)
@@ -41,17 +52,25 @@ struct SilverStage: Sendable {
         }
     }
 
-    /// One decode of the source feeds every consumer. The outputs go to the job's staging
-    /// folder (see ``SilverStaging``); the result names them where gold will publish them.
-    private func runMediaPass(on file: ValidatedFile, for content: NewContent, stagingFolder: String) async throws -> MediaPassResult {
-        let plan = MediaPassPlan(qc: configuration.qc, enrichment: EnrichmentOptions(), outputDirectory: stagingFolder,
-                                 thumbnails: configuration.thumbnails, ladder: configuration.ladder)
+    /// One decode of the staged source feeds every consumer. The outputs go to the job's
+    /// staging folder (see ``SilverStaging``); the result names them where gold will publish them.
+    private func runMediaPass(on file: ValidatedFile, staged: StagedObject, for content: NewContent,
+                              stagingFolder: String) async throws -> MediaPassResult {
+        let plan = mediaPassPlan(outputDirectory: stagingFolder)
         do {
-            return try await MediaPass.run(path: file.resolvedPath, plan: plan)
+            return try await MediaPass.run(path: staged.sourcePath, plan: plan)
                 .relocated(from: stagingFolder, to: configuration.layout.silverFolder(videoID: content.videoID))
         } catch var error {
+            // Name the file as the sender knows it, not by its place in bronze.
+            error.message = error.message.replacingOccurrences(of: staged.sourcePath, with: file.requestedPath)
             error.path = file.requestedPath
             throw IngestError(error)
         }
     }
+
+    private func mediaPassPlan(outputDirectory: String) -> MediaPassPlan {
+        MediaPassPlan(qc: configuration.qc, enrichment: EnrichmentOptions(), outputDirectory: outputDirectory,
+                      thumbnails: configuration.thumbnails, ladder: configuration.ladder)
+    }
 }
+

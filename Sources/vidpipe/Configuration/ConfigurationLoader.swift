@@ -64,6 +64,8 @@ extension VidpipeConfiguration {
         config.maxFileBytes = try reader.integer("VIDPIPE_MAX_FILE_BYTES", minimum: 1) ?? config.maxFileBytes
         if let jobs = try reader.integer("VIDPIPE_JOB_CONCURRENCY", minimum: 0), jobs > 0 { config.jobConcurrency = Int(jobs) }
         if let cpu = try reader.integer("VIDPIPE_CPU_CONCURRENCY", minimum: 0), cpu > 0 { config.cpuConcurrency = Int(cpu) }
+        let budget = try reader.byteSize("VIDPIPE_MEMORY_BUDGET", minimum: IngestConfiguration.minimumMemoryBudgetBytes)
+        config.memoryBudgetBytes = budget.flatMap { $0 > 0 ? $0 : nil } ?? MachineMemory.defaultBudgetBytes
         config.taskAttempts = Int(try reader.integer("VIDPIPE_TASK_ATTEMPTS", minimum: 1) ?? Int64(config.taskAttempts))
         config.taskTimeoutSeconds = try reader.seconds("VIDPIPE_TASK_TIMEOUT_SECONDS") ?? config.taskTimeoutSeconds
         config.outageToleranceSeconds = try reader.seconds("VIDPIPE_OUTAGE_TOLERANCE_SECONDS") ?? config.outageToleranceSeconds

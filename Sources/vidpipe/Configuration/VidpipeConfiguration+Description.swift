@@ -12,6 +12,7 @@ extension VidpipeConfiguration: CustomStringConvertible {
             "VIDPIPE_MAX_FILE_BYTES=\(ingest.maxFileBytes)",
             "VIDPIPE_JOB_CONCURRENCY=\(ingest.jobConcurrency)",
             "VIDPIPE_CPU_CONCURRENCY=\(ingest.cpuConcurrency)",
+            "VIDPIPE_MEMORY_BUDGET=\(ingest.memoryBudgetBytes ?? 0)",
             "VIDPIPE_TASK_ATTEMPTS=\(ingest.taskAttempts)",
             "VIDPIPE_TASK_TIMEOUT_SECONDS=\(ingest.taskTimeoutSeconds)",
             "VIDPIPE_OUTAGE_TOLERANCE_SECONDS=\(ingest.outageToleranceSeconds)",
