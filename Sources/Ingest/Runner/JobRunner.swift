@@ -106,9 +106,11 @@ public struct JobRunner: Sendable {
             outcome.errorCode = IngestError.Code.interrupted.rawValue
             outcome.message = "not recorded: the job was interrupted (shutdown) before it finished; it runs again on the next start"
         } else if let outage {
-            outcome.errorCode = IngestError.Code.infrastructureUnavailable.rawValue
+            // The lake's own codes (disk_full, io_error) say more than the generic one.
+            let (code, message) = IngestError.describe(outage.error)
+            outcome.errorCode = outage.error is IngestError ? code : IngestError.Code.infrastructureUnavailable.rawValue
             outcome.message = "not recorded: \(outage.task) still failed after retrying for "
-                + "\(Int(context.configuration.outageToleranceSeconds)) s (\(IngestError.describe(outage.error).message)); "
+                + "\(Int(context.configuration.outageToleranceSeconds)) s (\(message)); "
                 + "the job runs again later (VIDPIPE_OUTAGE_TOLERANCE_SECONDS sets how long it waits in place)"
         }
         finish(ticket, outcome: outcome, interrupted: interrupted, startedAt: started, logger: logger)
