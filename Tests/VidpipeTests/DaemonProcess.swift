@@ -44,14 +44,14 @@ final class DaemonProcess {
     /// How many times `text` occurs in the log.
     func count(_ text: String) throws -> Int { try readLog().components(separatedBy: text).count - 1 }
 
-    /// The partitions the daemon's consumer holds now, replayed from its `assigned [...]`
-    /// and `revoked [...]` / `lost [...]` log lines.
+    /// The partitions the daemon's consumer holds now, replayed from its
+    /// `assigned [topic[0], topic[1]]` and `revoked [...]` / `lost [...]` log lines.
     func assignment() throws -> Set<Int> {
         var held = Set<Int>()
         for line in try readLog().split(separator: "\n") {
             for (word, adds) in [("assigned [", true), ("revoked [", false), ("lost [", false)] {
-                guard let start = line.range(of: word), let end = line[start.upperBound...].firstIndex(of: "]") else { continue }
-                let partitions = line[start.upperBound..<end].split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                guard let start = line.range(of: word) else { continue }
+                let partitions = line[start.upperBound...].matches(of: /\[(\d+)\]/).compactMap { Int($0.output.1) }
                 if adds { held.formUnion(partitions) } else { held.subtract(partitions) }
             }
         }
