@@ -69,7 +69,8 @@ struct SecretsInLogsTests {
         #expect(!(texts["log file"] ?? "").isEmpty, "the daemon wrote its log file")
         for (name, text) in texts {
             for secret in [postgresPassword, kafkaPassword, smtpPassword] {
-                #expect(!text.contains(secret), "\(name) holds the secret \(secret)")
+                let leaked = text.split(separator: "\n").filter { $0.contains(secret) }
+                #expect(leaked.isEmpty, "\(name) holds the secret \(secret): \(leaked.prefix(3))")
             }
         }
     }
