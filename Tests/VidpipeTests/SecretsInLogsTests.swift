@@ -54,6 +54,8 @@ struct SecretsInLogsTests {
         // error lines (the password's likeliest way into a log) reach the daemon's log.
         let failed = try await eventually(within: 30) { try daemon.count("_AUTHENTICATION") > 0 }
         #expect(failed, "\(daemon.log.suffix(3000))")
+        // The login can fail before the service group handles SIGTERM.
+        #expect(try await daemon.waitUntilConsuming())
         #expect(try await daemon.stop(within: 20) == 0, "\(daemon.log.suffix(3000))")
         try Self.expectNoSecret(in: daemon, lake: service.lake)
     }

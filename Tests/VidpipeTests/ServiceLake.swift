@@ -1,5 +1,6 @@
 import Foundation
 import Ingest
+import Testing
 import VidpipeTestSupport
 
 /// A lake set up for service mode: its own topics and consumer group on the test broker,
@@ -76,4 +77,11 @@ struct ServiceLake {
     }
 
     func remove() { lake.remove() }
+}
+
+/// Expects `mails` to hold exactly `expected` deliveries per Message-ID, and shows what
+/// arrived when they do not.
+func expectDelivered(_ mails: [Maildir.Mail], _ expected: [String: Int], sourceLocation: SourceLocation = #_sourceLocation) {
+    let delivered = mails.deliveriesPerMessageID
+    #expect(delivered == expected, sourceLocation: sourceLocation)
 }
