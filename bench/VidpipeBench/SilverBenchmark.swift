@@ -15,7 +15,7 @@ enum SilverBenchmark {
     static let qc = "QC-only silver pass"
     static let bare = "ffmpeg bare decode"
     static let checks = "ffmpeg same checks"
-    static let checksFullIdet = "ffmpeg, idet every frame"
+    static let checksFullIdet = "ffmpeg, all-frame idet"
 
     /// ffmpeg's `-vf` for vidpipe's video checks with `qc`'s thresholds. idet sees only the
     /// frames in vidpipe's sampling windows (`select` drops the rest after blackdetect and
