@@ -59,14 +59,14 @@ struct TestLake {
     }
 
     /// ``query(_:)`` for polling a catalog another process creates: no rows while the catalog
-    /// file or its `jobs` table does not exist yet; any other failure throws.
+    /// file does not exist or is not fully migrated yet; any other failure throws.
     func catalogRows(_ sql: String) throws -> [[String: JSONValue]] {
         guard FileManager.default.fileExists(atPath: catalog) else { return [] }
         do {
             return try query(sql)
         } catch {
-            let tables = try? SQLite3Oracle.query(catalog, "SELECT count(*) FROM sqlite_master WHERE name = 'jobs'")
-            if tables == nil || tables == ["0"] { return [] }
+            // schema_migrations may not exist yet either: then the catalog is not ready.
+            if (try? SQLite3Oracle.query(catalog, "SELECT count(*) FROM schema_migrations")) != CatalogFixtures.migratedCount { return [] }
             throw error
         }
     }
