@@ -1,13 +1,13 @@
 import Foundation
 import VidpipeTestSupport
 
-/// A running `vidpipe run` (or another long-running command, e.g. `watch`) on a test lake;
+/// A running `vidpipe run` (or another long-running command: `watch`, `process` on many files) on a test lake;
 /// its stderr (the daemon log) and stdout go to files in the lake's scratch folder. Killed
 /// when released, so a test that failed early leaves none behind.
 final class DaemonProcess {
     let process = Process()
     let logPath: String
-    let stdoutPath: String
+    let outputPath: String
 
     init(_ lake: TestLake, name: String = "daemon", arguments: [String] = ["run"], environment: [String: String] = [:]) throws {
         process.executableURL = URL(fileURLWithPath: try VidpipeBinary.path())
@@ -17,11 +17,11 @@ final class DaemonProcess {
         process.standardInput = FileHandle.nullDevice
         let base = lake.scratch.path("\(name)-\(UUID().uuidString.prefix(4))")
         logPath = base + ".stderr"
-        stdoutPath = base + ".stdout"
+        outputPath = base + ".stdout"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         process.standardError = FileHandle(forWritingAtPath: logPath)
-        process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
+        process.standardOutput = FileHandle(forWritingAtPath: outputPath)
         try process.run()
     }
 
@@ -39,7 +39,10 @@ final class DaemonProcess {
     func readLog() throws -> String { try String(contentsOfFile: logPath, encoding: .utf8) }
 
     /// What it printed on stdout so far.
-    func readStdout() throws -> String { try String(contentsOfFile: stdoutPath, encoding: .utf8) }
+    func readStdout() throws -> String { try String(contentsOfFile: outputPath, encoding: .utf8) }
+
+    /// Its stdout so far, as bytes (empty while none was written).
+    var output: Data { FileManager.default.contents(atPath: outputPath) ?? Data() }
 
     /// How many times `text` occurs in the log.
     func count(_ text: String) throws -> Int { try readLog().components(separatedBy: text).count - 1 }

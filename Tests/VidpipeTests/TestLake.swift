@@ -159,8 +159,6 @@ extension JSONDecoder {
 extension JSONValue {
     /// The text of a string value.
     var text: String? { if case .string(let value) = self { value } else { nil } }
-    /// The members of an object.
-    var object: [String: JSONValue]? { if case .object(let value) = self { value } else { nil } }
     /// The value of a number.
     var number: Double? { if case .number(let value) = self { value } else { nil } }
 }

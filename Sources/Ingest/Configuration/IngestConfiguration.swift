@@ -25,6 +25,9 @@ public struct IngestConfiguration: Sendable, Equatable {
     public var taskAttempts: Int
     /// Upper bound on a single task. Default 1800 s.
     public var taskTimeoutSeconds: Double
+    /// How long a task that talks to the catalog, the lake or the mail server keeps retrying
+    /// through an outage before the job is left unrecorded to run again later. Default 30 s.
+    public var outageToleranceSeconds: Double
     /// What to do when a video arrives without its `<name>.json` sidecar. Default `.notify`.
     public var missingSidecar: MissingSidecarPolicy
     /// Rules the silver policy check applies to every probe and QC report.
@@ -61,6 +64,7 @@ public struct IngestConfiguration: Sendable, Equatable {
             cpuConcurrency: cores,
             taskAttempts: 3,
             taskTimeoutSeconds: 1800,
+            outageToleranceSeconds: 30,
             missingSidecar: .notify,
             policy: .default,
             qc: QCOptions(),

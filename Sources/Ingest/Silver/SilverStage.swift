@@ -26,30 +26,30 @@ struct SilverStage: Sendable {
 
     func addTasks(to dag: inout DAGBuilder) {
         // The probe is an input so that only media the probe accepted gets decoded.
-        dag.task("silver.media", inputs: BronzeStage.file, BronzeStage.probe, BronzeStage.newContent, output: Self.media,
-                 options: .cpuHeavy(configuration, retry: false)) { file, _, content in
-            try await runMediaPass(on: file, for: content)
+        dag.task("silver.media", inputs: JobTicket.artifact, BronzeStage.file, BronzeStage.probe, BronzeStage.newContent,
+                 output: Self.media, options: .cpuHeavy(configuration, retry: false)) { ticket, file, _, content in
+            try await runMediaPass(on: file, for: content, stagingFolder: configuration.layout.stagingFolder(jobID: ticket.id))
         }
         dag.task("silver.policy", inputs: BronzeStage.probe, Self.media, output: Self.policy, options: .inMemory) { probe, media in
             configuration.policy.evaluate(probe, silver: media)
         }
-        dag.task("silver.reports", inputs: BronzeStage.newContent, BronzeStage.probe, Self.media, Self.policy,
-                 output: Self.files, options: .io(configuration)) { content, probe, media, policy in
+        dag.task("silver.reports", inputs: JobTicket.artifact, BronzeStage.newContent, BronzeStage.probe, Self.media, Self.policy,
+                 output: Self.files, options: .infrastructure(configuration)) { ticket, content, probe, media, policy in
             try SilverFiles.write(videoID: content.videoID, probe: probe, silver: media, policy: policy,
-                                  layout: configuration.layout)
+                                  stagingFolder: configuration.layout.stagingFolder(jobID: ticket.id),
+                                  publishedFolder: configuration.layout.silverFolder(videoID: content.videoID))
         }
     }
 
-    /// One decode of the source feeds every consumer; on failure the video's silver folder
-    /// is removed, so no half-written renditions stay under an id that is never recorded.
-    private func runMediaPass(on file: ValidatedFile, for content: NewContent) async throws -> MediaPassResult {
-        let plan = MediaPassPlan(qc: configuration.qc, enrichment: EnrichmentOptions(),
-                                 outputDirectory: configuration.layout.silverFolder(videoID: content.videoID),
+    /// One decode of the source feeds every consumer. The outputs go to the job's staging
+    /// folder (see ``SilverStaging``); the result names them where gold will publish them.
+    private func runMediaPass(on file: ValidatedFile, for content: NewContent, stagingFolder: String) async throws -> MediaPassResult {
+        let plan = MediaPassPlan(qc: configuration.qc, enrichment: EnrichmentOptions(), outputDirectory: stagingFolder,
                                  thumbnails: configuration.thumbnails, ladder: configuration.ladder)
         do {
             return try await MediaPass.run(path: file.resolvedPath, plan: plan)
+                .relocated(from: stagingFolder, to: configuration.layout.silverFolder(videoID: content.videoID))
         } catch var error {
-            try? FileManager.default.removeItem(atPath: plan.outputDirectory)
             error.path = file.requestedPath
             throw IngestError(error)
         }

@@ -14,6 +14,7 @@ extension VidpipeConfiguration: CustomStringConvertible {
             "VIDPIPE_CPU_CONCURRENCY=\(ingest.cpuConcurrency)",
             "VIDPIPE_TASK_ATTEMPTS=\(ingest.taskAttempts)",
             "VIDPIPE_TASK_TIMEOUT_SECONDS=\(ingest.taskTimeoutSeconds)",
+            "VIDPIPE_OUTAGE_TOLERANCE_SECONDS=\(ingest.outageToleranceSeconds)",
             "VIDPIPE_MISSING_SIDECAR=\(ingest.missingSidecar.rawValue)",
             "EMAIL_RECEIVER=\(ingest.emailReceiver ?? "")",
             "EMAIL_SENDER=\(ingest.emailSender)",
