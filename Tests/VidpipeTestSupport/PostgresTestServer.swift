@@ -113,13 +113,12 @@ public struct TestDatabase: Sendable {
     /// applied every migration yet. Any other failure, such as a typo in `sql`, throws.
     public func rows(_ sql: String) throws -> [String] {
         do {
+            // Readiness first: a query that fails after this is a real failure, not a race
+            // with a migration that was still running.
+            guard try psql("SELECT count(*) FROM schema_migrations") == CatalogFixtures.migratedCount else { return [] }
             return try psql(sql)
-        } catch let failure as PSQLFailure where failure.isConnectionFailure {
+        } catch let failure as PSQLFailure where failure.isConnectionFailure || failure.message.contains("\"schema_migrations\" does not exist") {
             return []
-        } catch {
-            // schema_migrations may not exist yet either: then the catalog is not ready.
-            if (try? psql("SELECT count(*) FROM schema_migrations")) != CatalogFixtures.migratedCount { return [] }
-            throw error
         }
     }
 
