@@ -103,14 +103,9 @@ public final class ScratchSMTPServer {
 
     private var holdFlag: String { folder + "/hold-replies" }
 
-    /// The Message-ID header of every received mail.
-    public var messageIDs: [String] {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: maildir + "/new")) ?? []
-        return files.compactMap { name in
-            let text = (try? String(contentsOfFile: maildir + "/new/" + name, encoding: .utf8)) ?? ""
-            return text.split(separator: "\n").first { $0.lowercased().hasPrefix("message-id:") }
-                .map { $0.dropFirst("message-id:".count).trimmingCharacters(in: .whitespacesAndNewlines) }
-        }
+    /// The Message-ID header of every received mail, once per delivery.
+    public func messageIDs() throws -> [String] {
+        try Maildir(maildir).messageIDs()
     }
 
     deinit { stop() }

@@ -70,7 +70,7 @@ enum BadRequest: String, CaseIterable, CustomTestStringConvertible {
         let daemon = try DaemonProcess(lake)
         let rejected = lake.inbox + "/rejected"
         try await waitUntil("every request filed as rejected", timeout: .seconds(60)) {
-            lake.requests(in: rejected).count == BadRequest.allCases.count
+            try lake.requests(in: rejected).count == BadRequest.allCases.count
         }
         #expect(try await daemon.stop(within: 30) == 0)
 

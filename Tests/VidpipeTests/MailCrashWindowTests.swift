@@ -20,10 +20,10 @@ import VidpipeTestSupport
 
         // The server has the mail; vidpipe waits for its reply and has not marked it sent.
         let sender = try DaemonProcess(lake, name: "process", arguments: ["process", clip])
-        let delivered = try await eventually(within: 60) { smtp.messageIDs.count == 1 }
+        let delivered = try await eventually(within: 60) { try smtp.messageIDs().count == 1 }
         try #require(delivered, "no mail reached the server: \(sender.log.suffix(2000))")
         #expect(try await sender.stop(with: SIGKILL, within: 10) != nil)
-        let messageID = try #require(smtp.messageIDs.first)
+        let messageID = try #require(try smtp.messageIDs().first)
         let pending = try lake.query("SELECT id, state FROM notifications")
         #expect(pending.map { $0["state"]?.text } == ["pending"], "\(pending)")
         #expect(pending.first?["id"]?.text == messageID)
@@ -36,6 +36,6 @@ import VidpipeTestSupport
         }
         #expect(sent, "\(daemon.log.suffix(2000))")
         #expect(try await daemon.stop(within: 20) == 0)
-        #expect(smtp.messageIDs == [messageID, messageID])
+        #expect(try smtp.messageIDs() == [messageID, messageID])
     }
 }

@@ -5,9 +5,9 @@ import VidpipeTestSupport
 
 /// PostgreSQL restarts (`pg_ctl restart -m fast`) while gold transactions are in flight:
 /// the restart interrupts real writes, they are retried and land once, no job decodes
-/// twice, and every offset is committed.
-@Suite(.serialized, .enabled(if: KafkaTestBroker.isEnabled && PostgresTestServer.shouldRun,
-                             "VIDPIPE_TEST_KAFKA or VIDPIPE_TEST_PG_URI is not set"))
+/// twice, every offset is committed, and each request has one event and one mail.
+@Suite(.serialized, .enabled(if: KafkaTestBroker.isEnabled && PostgresTestServer.shouldRun && SMTPTestServer.shouldRun,
+                             "VIDPIPE_TEST_KAFKA, VIDPIPE_TEST_PG_URI or VIDPIPE_TEST_SMTP is not set"))
 struct PostgresRestartTests {
     @Test func aRestartDuringGoldCommitsIsRetriedWithoutDecodingTwice() async throws {
         let postgres = try TestDatabase.create()
@@ -39,7 +39,7 @@ struct PostgresRestartTests {
         try PostgresTestServer.service("restart")
 
         let done = try await eventually(within: 180) {
-            postgres.rows("SELECT count(*) FROM jobs WHERE state = 'succeeded'") == ["\(ids.count)"]
+            try postgres.rows("SELECT count(*) FROM jobs WHERE state = 'succeeded'") == ["\(ids.count)"]
         }
         #expect(done, "\(daemon.log.suffix(4000))")
         // Committed: the group has nothing left to read.
@@ -57,5 +57,8 @@ struct PostgresRestartTests {
             == ["\(ids.count)|\(ids.count)"])
         #expect(try service.lake.logEntries(event: "task.running", task: "silver.media").count == ids.count)
         #expect(try postgres.psql("SELECT request_id FROM jobs ORDER BY request_id") == ids.sorted())
+        // One event and one mail per request, counted where a repeat would show.
+        #expect(try service.oracle.readAll(service.processed).compactMap(\.key).sorted() == ids.sorted())
+        expectDelivered(try service.mails(kind: "ready"), ServiceLake.once(ids, kind: "ready"))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Ingest
+import Testing
 import VidpipeTestSupport
 
 /// What the fault-window tests read off a lake: its job logs, staged and published silver
@@ -42,8 +43,15 @@ extension TestLake {
     }
 
     /// Entries of a folder of the lake (none when it does not exist), hidden ones included.
+    /// A folder that exists but cannot be listed fails the test (it is not "empty").
     func entries(of folder: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+        guard FileManager.default.fileExists(atPath: folder) else { return [] }
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+        } catch {
+            Issue.record("cannot list \(folder): \(error)")
+            return []
+        }
     }
 }
 
