@@ -2,12 +2,16 @@
 import PackageDescription
 
 // The module graph follows a request to its record:
-// C* → Execution → Media / Scheduler / Catalog / Notifications / Kafka → Ingest → Daemon → vidpipe.
+// C* → Execution → Media / Scheduler / Catalog / Notifications / Kafka → Ingest → Daemon → VidpipeConfiguration → vidpipe.
 let package = Package(
     name: "vidpipe",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "vidpipe", targets: ["vidpipe"]),
+        // For the libFuzzer package in fuzz/, which reaches these modules as a path dependency.
+        .library(name: "Ingest", targets: ["Ingest"]),
+        .library(name: "Media", targets: ["Media"]),
+        .library(name: "VidpipeConfiguration", targets: ["VidpipeConfiguration"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -64,10 +68,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // The executable owns configuration: it alone reads the environment.
+        // Variables, `.env` and config files parsed into typed settings; the environment
+        // itself is handed in by the executable, which alone reads it.
+        .target(name: "VidpipeConfiguration", dependencies: ["Daemon", "Ingest", "Kafka", "Media", "Notifications"]),
         .executableTarget(
             name: "vidpipe",
             dependencies: [
+                "VidpipeConfiguration",
                 "Execution", "Ingest", "Daemon", "Kafka", "Media", "Catalog", "CatalogSQLite", "CatalogPostgres",
                 "Notifications", "Scheduler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -101,7 +108,7 @@ let package = Package(
         .testTarget(
             name: "VidpipeTests",
             dependencies: [
-                "Ingest", "Daemon", "vidpipe", "Catalog", "CatalogSQLite", "Media", "Kafka", "Notifications", "Scheduler",
+                "Ingest", "Daemon", "vidpipe", "VidpipeConfiguration", "Catalog", "CatalogSQLite", "Media", "Kafka", "Notifications", "Scheduler",
                 "VidpipeTestSupport",
             ]
         ),

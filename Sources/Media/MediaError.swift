@@ -68,6 +68,16 @@ public struct MediaError: RetryableError, Sendable, CustomStringConvertible {
     /// qualify: every other code is a property of the bytes, which a retry does not change.
     public var isRetryable: Bool { code == .openFailed }
 
+    /// This error as one about `path`: parts that never see the file (scalers, encoders)
+    /// raise errors without it, and the pass driving them names it in front of the message.
+    func about(_ path: String) -> MediaError {
+        guard self.path.isEmpty else { return self }
+        var error = self
+        error.path = path
+        error.message = "\(path): \(message)"
+        return error
+    }
+
     public var description: String {
         var text = "MediaError.\(code): \(message)"
         if let averror { text += " [averror \(averror)]" }

@@ -9,6 +9,7 @@ import Kafka
 import Logging
 import Media
 import Notifications
+import VidpipeConfiguration
 
 /// What every command that touches the lake needs: configuration, logging, catalog.
 ///
@@ -24,7 +25,7 @@ struct Bootstrap {
     /// `consoleLevel` is what reaches stderr; the log file always gets the configured level.
     init(consoleLevel: Logger.Level? = nil) throws {
         do {
-            configuration = try VidpipeConfiguration.load()
+            configuration = try VidpipeConfiguration.load(environment: ProcessInfo.processInfo.environment)
         } catch {
             FileHandle.standardError.write(Data("vidpipe: \(error)\n".utf8))
             throw ExitStatus.usage

@@ -4,6 +4,7 @@ import Ingest
 import Kafka
 import Media
 import Notifications
+import VidpipeConfiguration
 
 /// `vidpipe config`: the effective configuration, secrets redacted.
 struct ConfigCommand: ParsableCommand {
@@ -11,7 +12,7 @@ struct ConfigCommand: ParsableCommand {
 
     func run() throws {
         do {
-            print(try VidpipeConfiguration.load())
+            print(try VidpipeConfiguration.load(environment: ProcessInfo.processInfo.environment))
         } catch {
             FileHandle.standardError.write(Data("vidpipe: \(error)\n".utf8))
             throw ExitStatus.usage

@@ -3,7 +3,7 @@ import Ingest
 import Testing
 import VidpipeTestSupport
 
-@testable import vidpipe
+@testable import VidpipeConfiguration
 
 /// `config/vidpipe.env`, the compiled defaults, bad values and secret redaction.
 @Suite struct ConfigurationTests {

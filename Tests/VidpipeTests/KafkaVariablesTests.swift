@@ -5,7 +5,7 @@ import Testing
 
 import Kafka
 
-@testable import vidpipe
+@testable import VidpipeConfiguration
 
 /// `KAFKA_*` variables and client.properties files as the executable reads them.
 @Suite struct KafkaVariablesTests {

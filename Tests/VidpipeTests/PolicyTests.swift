@@ -4,7 +4,7 @@ import Media
 import Testing
 import VidpipeTestSupport
 
-@testable import vidpipe
+@testable import VidpipeConfiguration
 
 /// `MediaPolicy.evaluate` on real probes of generated clips, with rules set the way users set them (`VIDPIPE_POLICY_*`).
 @Suite struct PolicyTests {

@@ -1,7 +1,7 @@
 import Notifications
 import Testing
 
-@testable import vidpipe
+@testable import VidpipeConfiguration
 
 /// `SMTP_*` variables as the executable reads them.
 @Suite struct SMTPVariablesTests {

@@ -31,18 +31,7 @@ public struct Sidecar: Sendable, Codable, Equatable {
             guard let data = FileManager.default.contents(atPath: file.resolvedPath) else {
                 throw IngestError(.notReadable, path: found, "cannot read the sidecar", isRetryable: true)
             }
-            do {
-                guard case .object(let object) = try JSONDecoder().decode(JSONValue.self, from: data) else {
-                    throw IngestError(.invalidSidecar, path: found, "sidecar must hold a JSON object",
-                                      hint: "write the metadata as {\"key\": value, …}")
-                }
-                fields = object
-            } catch let error as IngestError {
-                throw error
-            } catch {
-                throw IngestError(.invalidSidecar, path: found, "sidecar is not valid JSON: \(Self.reason(error))",
-                                  hint: "fix or remove the sidecar, then send the video again")
-            }
+            fields = try parse(data, path: found)
         }
         if case .object(let extra)? = requestMetadata {
             fields.merge(extra) { _, fromRequest in fromRequest }
@@ -61,6 +50,21 @@ public struct Sidecar: Sendable, Codable, Equatable {
             throw IngestError(.invalidSidecar, path: path, "the metadata sidecar \(error.message) [\(error.code)]",
                               hint: "fix or remove the sidecar, then send the video again")
         }
+    }
+
+    /// The metadata fields of a sidecar file's bytes, or an `invalid_sidecar` error naming
+    /// `path` and what is wrong: not JSON, or JSON that is not an object.
+    public static func parse(_ data: Data, path: String) throws(IngestError) -> [String: JSONValue] {
+        let value: JSONValue
+        do { value = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
+            throw IngestError(.invalidSidecar, path: path, "sidecar is not valid JSON: \(Self.reason(error))",
+                              hint: "fix or remove the sidecar, then send the video again")
+        }
+        guard case .object(let object) = value else {
+            throw IngestError(.invalidSidecar, path: path, "sidecar must hold a JSON object",
+                              hint: "write the metadata as {\"key\": value, …}")
+        }
+        return object
     }
 
     private static func reason(_ error: any Error) -> String {

@@ -117,9 +117,18 @@ final class DecodePass {
         self.setup = setup
     }
 
-    /// Runs the pass to the end of the file. Consumer errors stop the pass and are rethrown;
-    /// decode errors are counted and the pass goes on, like a player would.
+    /// Runs the pass to the end of the file. Consumer errors stop the pass and are rethrown,
+    /// naming this file when they come from a part that does not know it (a scaler, an
+    /// encoder); decode errors are counted and the pass goes on, like a player would.
     func run(consumers: [any FrameConsumer]) throws -> DecodeReport {
+        do {
+            return try feed(consumers)
+        } catch let error as MediaError {
+            throw error.about(path)
+        }
+    }
+
+    private func feed(_ consumers: [any FrameConsumer]) throws -> DecodeReport {
         var report = DecodeReport()
         report.expectedVideoFrames = setup.video?.expectedFrames
         for consumer in consumers { try consumer.start(setup) }

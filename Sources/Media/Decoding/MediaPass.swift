@@ -74,6 +74,12 @@ public enum MediaPass {
         return try result.get()
     }
 
+    /// Everything `plan` asks for in one decode, on the calling thread, which it blocks for
+    /// the whole pass: for callers already on a thread of their own, such as the fuzz targets.
+    public static func run(path: String, plan: MediaPassPlan) throws(MediaError) -> MediaPassResult {
+        try run(path: path, plan: plan, cancellation: nil)
+    }
+
     private static func qualityChecksOnly(_ options: QCOptions) -> MediaPassPlan {
         MediaPassPlan(qc: options, enrichment: nil, outputDirectory: "", thumbnails: nil, ladder: nil)
     }

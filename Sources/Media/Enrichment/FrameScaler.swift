@@ -85,5 +85,5 @@ final class FrameScaler {
 extension MediaError.Code {
     /// An enrichment or thumbnail step failed inside libswscale or libavcodec (out of
     /// memory, an unsupported pixel format, the JPEG encoder refusing a picture).
-    public static let enrichmentFailed = MediaError.Code(rawValue: "enrichmentFailed")
+    public static let enrichmentFailed = MediaError.Code(rawValue: "enrichment_failed")
 }

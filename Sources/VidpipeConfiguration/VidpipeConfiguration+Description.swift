@@ -4,7 +4,7 @@ import Media
 extension VidpipeConfiguration: CustomStringConvertible {
     /// Every variable with its effective value, secrets redacted: `vidpipe config` and
     /// start-up logs. The names are the ones `config/vidpipe.env` documents.
-    var description: String {
+    public var description: String {
         let ingest = self.ingest
         var lines = [
             "VIDPIPE_DATALAKE=\(ingest.datalake)",

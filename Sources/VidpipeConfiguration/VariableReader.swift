@@ -38,10 +38,15 @@ struct VariableReader {
         return bytes
     }
 
+    /// Longest duration accepted (about 31 years): the daemon turns these values into
+    /// `Duration`s, which trap beyond about 1.7e20 s, and into FFmpeg filter options.
+    static let maximumSeconds = 1e9
+
     func seconds(_ name: String) throws(ConfigurationError) -> Double? {
         guard let text = string(name) else { return nil }
-        guard let value = Double(text), value > 0, value.isFinite else {
-            throw ConfigurationError(variable: name, message: "\"\(text)\" is not a positive number of seconds")
+        guard let value = Double(text), value > 0, value <= Self.maximumSeconds else {
+            throw ConfigurationError(variable: name,
+                                     message: "\"\(text)\" is not a positive number of seconds up to \(Int(Self.maximumSeconds))")
         }
         return value
     }

@@ -11,31 +11,31 @@ import Notifications
 /// the working directory, the file named by `VIDPIPE_CONFIG_FILE` (default
 /// `config/vidpipe.env` when present), and the compiled defaults, which are documented in
 /// `config/vidpipe.env`.
-struct VidpipeConfiguration: Sendable, Equatable {
+public struct VidpipeConfiguration: Sendable, Equatable {
     /// What every job needs: lake, limits, policy, media settings, mail addresses.
-    var ingest: IngestConfiguration
+    public var ingest: IngestConfiguration
     /// How often the daemon looks into the inbox. Default 1 s. `VIDPIPE_INBOX_POLL_SECONDS`.
-    var inboxPollSeconds: Double
+    public var inboxPollSeconds: Double
     /// How long the daemon lets in-flight jobs finish after SIGTERM. Default 30 s.
     /// `VIDPIPE_SHUTDOWN_GRACE_SECONDS`.
-    var shutdownGraceSeconds: Double
+    public var shutdownGraceSeconds: Double
     /// `trace`…`critical`. Default `info`. `VIDPIPE_LOG_LEVEL`.
-    var logLevel: String
+    public var logLevel: String
     /// PostgreSQL catalog (service mode). `PG_CONN_URI`; nil: the lake's SQLite file.
-    var postgresURI: String?
+    public var postgresURI: String?
     /// How long one PostgreSQL call (a query, or a job's whole gold transaction) may go
     /// unanswered before it fails retryably. Default 30 s. `VIDPIPE_PG_CALL_DEADLINE_SECONDS`.
-    var postgresCallDeadlineSeconds: Double
+    public var postgresCallDeadlineSeconds: Double
     /// SMTP delivery (service mode), from `SMTP_*`; nil: `.eml` files in the lake's outbox.
-    var smtp: SMTPSettings?
+    public var smtp: SMTPSettings?
     /// The Kafka cluster (service mode), from `KAFKA_*`; nil: embedded mode.
-    var kafka: KafkaConfiguration?
+    public var kafka: KafkaConfiguration?
     /// The topics the daemon reads and writes. `KAFKA_TOPIC_*`.
-    var topics: IntakeTopics
+    public var topics: IntakeTopics
 
     /// The compiled defaults: embedded mode, nothing configured, half the machine's memory
     /// as the memory budget.
-    static func defaults(datalake: String = "./datalake") -> VidpipeConfiguration {
+    public static func defaults(datalake: String = "./datalake") -> VidpipeConfiguration {
         var ingest = IngestConfiguration.defaults(datalake: datalake)
         ingest.memoryBudgetBytes = MachineMemory.defaultBudgetBytes
         return VidpipeConfiguration(
@@ -43,15 +43,15 @@ struct VidpipeConfiguration: Sendable, Equatable {
             postgresURI: nil, postgresCallDeadlineSeconds: 30, smtp: nil, kafka: nil, topics: IntakeTopics())
     }
 
-    var layout: DatalakeLayout { ingest.layout }
+    public var layout: DatalakeLayout { ingest.layout }
 }
 
 /// A configuration value that cannot be used.
-struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     /// The variable at fault, when one is.
-    var variable: String?
-    var message: String
-    var description: String {
+    public var variable: String?
+    public var message: String
+    public var description: String {
         if let variable { return "configuration: \(variable): \(message)" }
         return "configuration: \(message)"
     }

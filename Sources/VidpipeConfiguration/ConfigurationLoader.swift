@@ -8,8 +8,9 @@ import Notifications
 extension VidpipeConfiguration {
     /// Loads the configuration: process environment over `.env` over the config file over
     /// the compiled defaults. Throws on the first unusable value, naming the variable.
-    static func load(
-        environment: [String: String] = ProcessInfo.processInfo.environment,
+    /// The executable passes the process environment; this module never reads it itself.
+    public static func load(
+        environment: [String: String],
         workingDirectory: String = FileManager.default.currentDirectoryPath
     ) throws(ConfigurationError) -> VidpipeConfiguration {
         try from(values: mergedValues(environment: environment, workingDirectory: workingDirectory), workingDirectory: workingDirectory)
@@ -29,7 +30,7 @@ extension VidpipeConfiguration {
     }
 
     /// Builds a configuration from already-merged variables; unknown variables are ignored.
-    static func from(values: [String: String], workingDirectory: String) throws(ConfigurationError) -> VidpipeConfiguration {
+    public static func from(values: [String: String], workingDirectory: String) throws(ConfigurationError) -> VidpipeConfiguration {
         let reader = VariableReader(values: values)
         let datalake = absolute(reader.string("VIDPIPE_DATALAKE") ?? "./datalake", relativeTo: workingDirectory)
         var config = VidpipeConfiguration.defaults(datalake: datalake)
