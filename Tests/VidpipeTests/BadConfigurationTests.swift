@@ -32,7 +32,7 @@ enum BadSetting: String, CaseIterable, CustomTestStringConvertible {
     /// The line on stderr.
     var expectedMessage: String {
         switch self {
-        case .malformedRenditions: #"configuration: VIDPIPE_RENDITIONS: "720p:721:2800:128" is not NAME:HEIGHT:VIDEO_KBPS:AUDIO_KBPS with an even height"#
+        case .malformedRenditions: #"configuration: VIDPIPE_RENDITIONS: "720p:721:2800:128": the height 721 is not an even number of lines from 2 to 8640"#
         case .negativeJobConcurrency: #"configuration: VIDPIPE_JOB_CONCURRENCY: "-1" is not a whole number ≥ 0"#
         case .zeroMaxFileBytes: #"configuration: VIDPIPE_MAX_FILE_BYTES: "0" is not a whole number ≥ 1"#
         case .zeroTaskTimeout: #"configuration: VIDPIPE_TASK_TIMEOUT_SECONDS: "0" is not a positive number of seconds"#
