@@ -21,6 +21,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+/* glibc's malloc_trim: a finished media pass hands its freed frame pages back to the system. */
+#include <malloc.h>
 
 /* Macros the Swift importer cannot see, as prefixed functions. */
 static inline int vp_AVERROR(int e) { return AVERROR(e); }

@@ -41,7 +41,7 @@ extension Migration {
     /// DOUBLE PRECISION; JSON is TEXT in SQLite and JSON in PostgreSQL (JSON, not JSONB:
     /// JSONB reorders keys and respaces, so the text would not read back as written). Ids are TEXT in both,
     /// so UUID strings read back exactly as written.
-    public static let all: [Migration] = [initial, silver, notificationOutbox]
+    public static let all: [Migration] = [initial, silver, notificationOutbox, jobSidecar]
 }
 
 extension Migration {
@@ -142,5 +142,16 @@ extension Migration {
             "ALTER TABLE notifications ADD COLUMN next_attempt_at TIMESTAMPTZ",
             "CREATE INDEX notifications_pending ON notifications (state, next_attempt_at)",
         ]
+    )
+}
+
+extension Migration {
+    /// Version 4: each job keeps the sidecar metadata it arrived with, so a duplicate's own
+    /// metadata (a new title for the same bytes, say) is not lost.
+    static let jobSidecar = Migration(
+        version: 4,
+        name: "job_sidecar",
+        sqlite: ["ALTER TABLE jobs ADD COLUMN sidecar_json TEXT"],
+        postgres: ["ALTER TABLE jobs ADD COLUMN sidecar_json JSON"]
     )
 }

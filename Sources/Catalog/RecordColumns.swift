@@ -98,7 +98,8 @@ extension JobRecord {
             errorCode: try c.optionalString("error_code"), errorMessage: try c.optionalString("error_message"),
             videoID: try c.optionalString("video_id"), duplicateOf: try c.optionalString("duplicate_of"),
             createdAt: try c.date("created_at"), startedAt: try c.optionalDate("started_at"),
-            finishedAt: try c.optionalDate("finished_at"), logPath: try c.optionalString("log_path")
+            finishedAt: try c.optionalDate("finished_at"), logPath: try c.optionalString("log_path"),
+            sidecarJSON: try c.optionalString("sidecar_json")
         )
     }
 }

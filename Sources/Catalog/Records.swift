@@ -118,12 +118,14 @@ public struct JobRecord: Codable, Sendable, Equatable {
     public var startedAt: Date?
     public var finishedAt: Date?
     public var logPath: String?
+    /// The metadata the video arrived with (its sidecar merged with the request's), as JSON.
+    public var sidecarJSON: String?
 
     public init(
         id: String, requestID: String? = nil, origin: String, sourcePath: String, state: JobState,
         verdict: String? = nil, errorCode: String? = nil, errorMessage: String? = nil, videoID: String? = nil,
         duplicateOf: String? = nil, createdAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil,
-        logPath: String? = nil
+        logPath: String? = nil, sidecarJSON: String? = nil
     ) {
         self.id = id
         self.requestID = requestID
@@ -139,6 +141,7 @@ public struct JobRecord: Codable, Sendable, Equatable {
         self.startedAt = startedAt
         self.finishedAt = finishedAt
         self.logPath = logPath
+        self.sidecarJSON = sidecarJSON
     }
 }
 

@@ -35,11 +35,30 @@ public struct BackoffPolicy: Sendable, Hashable {
     /// `initial * multiplier^(attempt-1)`, capped at `maximum`, minus up to `jitter` of it.
     public func delay(afterAttempt attempt: Int, using generator: inout some RandomNumberGenerator) -> Duration {
         let kept = jitter > 0 ? 1 - jitter * Double.random(in: 0..<1, using: &generator) : 1
+        return delay(afterAttempt: attempt, jitterKept: kept)
+    }
+
+    /// The fewest attempts whose waits in between add up to at least `total` even when
+    /// jitter shortens every wait as far as it can: how a retry policy rides out an outage
+    /// of known length. At least 1; waits that never grow are capped at 10,000 attempts.
+    public func attempts(toWait total: Duration) -> Int {
+        let shortestKept = 1 - jitter
+        var waited = Duration.zero
+        var attempts = 1
+        while waited < total, attempts < 10_000 {
+            let wait = delay(afterAttempt: attempts, jitterKept: shortestKept)
+            guard wait > .zero else { break }
+            waited += wait
+            attempts += 1
+        }
+        return attempts
+    }
+
+    private func delay(afterAttempt attempt: Int, jitterKept kept: Double) -> Duration {
         guard initial > .zero else { return .zero }
         // In seconds, so a large exponent saturates at `maximum` (the Double goes to
         // infinity) instead of overflowing Duration's integer arithmetic.
         let exponential = initial.seconds * pow(multiplier, Double(max(attempt - 1, 0)))
-        guard exponential < maximum.seconds else { return maximum * kept }
-        return .seconds(exponential * kept)
+        return exponential < maximum.seconds ? .seconds(exponential * kept) : maximum * kept
     }
 }

@@ -46,7 +46,7 @@ enum AVErrorText {
     static func describe(_ averror: Int32) -> String {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: 256) { buffer in
             guard let base = buffer.baseAddress, av_strerror(averror, base, buffer.count) == 0 else {
-                return "error \(averror)"
+                return "FFmpeg error \(averror), which FFmpeg has no text for"
             }
             return String(cString: base)
         }

@@ -26,6 +26,8 @@ public struct MediaError: RetryableError, Sendable, CustomStringConvertible {
         public static let truncated = Code(rawValue: "truncated")
         /// The container opened but holds no streams.
         public static let noStreams = Code(rawValue: "no_streams")
+        /// The container holds streams, but none is audio or video (subtitles, data, attachments).
+        public static let noAudioOrVideo = Code(rawValue: "no_audio_or_video")
         /// `avformat_find_stream_info` failed.
         public static let streamInfoFailed = Code(rawValue: "stream_info_failed")
         /// The container was recognised but its header could not be read.

@@ -27,6 +27,11 @@ public struct DAG: Sendable {
     /// Task names in topological order.
     public var taskNames: [String] { tasks.map(\.name) }
 
+    /// The options a task was declared with; nil for a name the DAG does not have.
+    public func options(of task: String) -> TaskOptions? {
+        tasks.first { $0.name == task }?.options
+    }
+
     /// Combines fragments, e.g. bronze, silver and gold stages, into one DAG that runs as a whole.
     /// An external input of one fragment that another fragment produces becomes an internal edge.
     public init(name: String, merging fragments: [DAG]) throws(DAGValidationError) {

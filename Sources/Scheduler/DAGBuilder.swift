@@ -75,6 +75,10 @@ public struct DAGBuilder: Sendable {
         for artifact in repeat each inputs {
             references.append(ArtifactReference(artifact))
         }
+        if let demand = options.memory {
+            precondition(references.contains { $0.name == demand.inputName },
+                         "task \(name): its memory estimate reads \(demand.inputName), which is not one of its inputs")
+        }
         let erased: ErasedTaskBody = { values in
             var cursor = values.makeIterator()
             // DAG validation guarantees one value per input with the declared type, so the cast cannot fail.

@@ -9,11 +9,38 @@ public struct TaskOptions: Sendable {
     public var timeout: Duration?
     /// Which shared limiter the node needs. Default: `.light` (none).
     public var resource: ResourceClass
+    /// Memory each attempt holds from a shared budget. Default: `nil` (none).
+    public var memory: MemoryDemand?
 
-    public init(retry: RetryPolicy = .none, timeout: Duration? = nil, resource: ResourceClass = .light) {
+    public init(retry: RetryPolicy = .none, timeout: Duration? = nil, resource: ResourceClass = .light,
+                memory: MemoryDemand? = nil) {
         self.retry = retry
         self.timeout = timeout
         self.resource = resource
+        self.memory = memory
+    }
+}
+
+/// Memory a task holds from a shared budget (a ``WeightedSemaphore`` of bytes) while an
+/// attempt runs, estimated from one of the task's inputs.
+///
+/// Reserved before the CPU permit, so a task waiting for memory holds no CPU permit, and
+/// outside the attempt's timeout; given back when the attempt ends, however it ends.
+public struct MemoryDemand: Sendable {
+    /// The bytes shared by every task with a demand on it.
+    public let budget: WeightedSemaphore
+    /// The artifact whose value the estimate reads; must be one of the task's inputs.
+    let inputName: String
+    let estimate: @Sendable (any Sendable) -> Int
+
+    /// - Parameter estimate: the bytes an attempt will hold at its peak, given the value of
+    ///   `input`; more than the whole budget makes the task run alone.
+    public init<Value>(budget: WeightedSemaphore, estimatedFrom input: Artifact<Value>,
+                       _ estimate: @escaping @Sendable (Value) -> Int) {
+        self.budget = budget
+        self.inputName = input.name
+        // The DAG checked the input's type, so the cast holds; without a value, assume all of it.
+        self.estimate = { value in (value as? Value).map(estimate) ?? budget.capacity }
     }
 }
 

@@ -254,8 +254,11 @@ private struct TaskLaunch: Sendable {
         preconditionFailure("the last attempt always returns")
     }
 
-    /// One attempt: waits for a CPU permit if needed, records `running`, runs the body within its timeout.
+    /// One attempt: reserves its memory and waits for a CPU permit if needed, records `running`,
+    /// runs the body within its timeout.
     private func attemptOnce(attempt: Int, clock: inout TaskStateClock) async throws -> any Sendable {
+        let memory = try await reserveMemory()
+        defer { if let memory { memory.budget.release(memory.bytes) } }
         let needsPermit = node.options.resource == .cpuHeavy
         if needsPermit { try await cpuHeavyLimiter.acquire() }
         defer { if needsPermit { cpuHeavyLimiter.release() } }
@@ -274,5 +277,13 @@ private struct TaskLaunch: Sendable {
             // Two children were added, so the first result is always present.
             return try await group.next()!
         }
+    }
+
+    /// The bytes the task's ``MemoryDemand`` estimates from its input, once they fit in the budget.
+    private func reserveMemory() async throws -> (budget: WeightedSemaphore, bytes: Int)? {
+        guard let demand = node.options.memory else { return nil }
+        let input = node.inputs.firstIndex { $0.name == demand.inputName }.map { inputs[$0] }
+        let bytes = try await demand.budget.acquire(input.map(demand.estimate) ?? demand.budget.capacity)
+        return (demand.budget, bytes)
     }
 }

@@ -65,12 +65,15 @@ extension VidpipeConfiguration {
         config.maxFileBytes = try reader.integer("VIDPIPE_MAX_FILE_BYTES", minimum: 1) ?? config.maxFileBytes
         if let jobs = try reader.integer("VIDPIPE_JOB_CONCURRENCY", minimum: 0), jobs > 0 { config.jobConcurrency = Int(jobs) }
         if let cpu = try reader.integer("VIDPIPE_CPU_CONCURRENCY", minimum: 0), cpu > 0 { config.cpuConcurrency = Int(cpu) }
+        let budget = try reader.byteSize("VIDPIPE_MEMORY_BUDGET", minimum: IngestConfiguration.minimumMemoryBudgetBytes)
+        config.memoryBudgetBytes = budget.flatMap { $0 > 0 ? $0 : nil } ?? MachineMemory.defaultBudgetBytes
         config.taskAttempts = Int(try reader.integer("VIDPIPE_TASK_ATTEMPTS", minimum: 1) ?? Int64(config.taskAttempts))
         config.taskTimeoutSeconds = try reader.seconds("VIDPIPE_TASK_TIMEOUT_SECONDS") ?? config.taskTimeoutSeconds
+        config.outageToleranceSeconds = try reader.seconds("VIDPIPE_OUTAGE_TOLERANCE_SECONDS") ?? config.outageToleranceSeconds
         config.missingSidecar = try reader.choice("VIDPIPE_MISSING_SIDECAR", of: IngestConfiguration.MissingSidecarPolicy.self)
             ?? config.missingSidecar
-        config.emailReceiver = reader.string("EMAIL_RECEIVER")
-        config.emailSender = reader.string("EMAIL_SENDER") ?? config.emailSender
+        config.emailReceiver = try address(reader, "EMAIL_RECEIVER")
+        config.emailSender = try address(reader, "EMAIL_SENDER") ?? config.emailSender
         config.policy = try policy(reader, defaults: config.policy)
         config.qc = try qualityChecks(reader, defaults: config.qc)
         if let text = reader.string("VIDPIPE_RENDITIONS") {
@@ -80,6 +83,16 @@ extension VidpipeConfiguration {
         config.thumbnails.tiles = Int(try reader.integer("VIDPIPE_SPRITE_TILES", minimum: 1) ?? Int64(config.thumbnails.tiles))
         config.thumbnails.columns = Int(try reader.integer("VIDPIPE_SPRITE_COLUMNS", minimum: 1) ?? Int64(config.thumbnails.columns))
         return config
+    }
+
+    /// A mail address, checked by the rule mail delivery uses, so a typo fails at start
+    /// instead of in every job's notification.
+    private static func address(_ reader: VariableReader, _ name: String) throws(ConfigurationError) -> String? {
+        guard let text = reader.string(name) else { return nil }
+        guard (try? EmailAddress(text)) != nil else {
+            throw ConfigurationError(variable: name, message: "\(text.debugDescription) is not a mail address like name@example.com")
+        }
+        return text
     }
 
     private static func policy(_ reader: VariableReader, defaults: MediaPolicy) throws(ConfigurationError) -> MediaPolicy {

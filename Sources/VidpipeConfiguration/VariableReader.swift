@@ -17,6 +17,27 @@ struct VariableReader {
         return value
     }
 
+    /// A size in bytes: a whole number, or a number with a 1024-based suffix K, M, G or T
+    /// (`512M`, `1.5G`; `KiB`, `MB` and the like read the same). Values below `minimum` other
+    /// than 0 are refused; 0 passes through (the caller's "automatic").
+    func byteSize(_ name: String, minimum: Int64) throws(ConfigurationError) -> Int64? {
+        guard let text = string(name) else { return nil }
+        let units: [Character: Double] = ["K": 0x1p10, "M": 0x1p20, "G": 0x1p30, "T": 0x1p40]
+        var digits = Substring(text.uppercased())
+        for suffix in ["IB", "B"] where digits.hasSuffix(suffix) { digits = digits.dropLast(suffix.count); break }
+        let multiplier = digits.last.flatMap { units[$0] }
+        if multiplier != nil { digits = digits.dropLast() }
+        guard let number = Double(digits.trimmingCharacters(in: .whitespaces)), number.isFinite, number >= 0,
+              number * (multiplier ?? 1) < 0x1p62 else {
+            throw ConfigurationError(variable: name, message: "\"\(text)\" is not a size: give bytes, or a number with K, M, G or T (1024-based), e.g. 2G or 512M")
+        }
+        let bytes = Int64(number * (multiplier ?? 1))
+        guard bytes == 0 || bytes >= minimum else {
+            throw ConfigurationError(variable: name, message: "\"\(text)\" is below the smallest usable size, \(minimum >> 20)M")
+        }
+        return bytes
+    }
+
     /// Longest duration accepted (about 31 years): the daemon turns these values into
     /// `Duration`s, which trap beyond about 1.7e20 s, and into FFmpeg filter options.
     static let maximumSeconds = 1e9

@@ -33,10 +33,13 @@ public struct VidpipeConfiguration: Sendable, Equatable {
     /// The topics the daemon reads and writes. `KAFKA_TOPIC_*`.
     public var topics: IntakeTopics
 
-    /// The compiled defaults: embedded mode, nothing configured.
+    /// The compiled defaults: embedded mode, nothing configured, half the machine's memory
+    /// as the memory budget.
     public static func defaults(datalake: String = "./datalake") -> VidpipeConfiguration {
-        VidpipeConfiguration(
-            ingest: .defaults(datalake: datalake), inboxPollSeconds: 1, shutdownGraceSeconds: 30, logLevel: "info",
+        var ingest = IngestConfiguration.defaults(datalake: datalake)
+        ingest.memoryBudgetBytes = MachineMemory.defaultBudgetBytes
+        return VidpipeConfiguration(
+            ingest: ingest, inboxPollSeconds: 1, shutdownGraceSeconds: 30, logLevel: "info",
             postgresURI: nil, postgresCallDeadlineSeconds: 30, smtp: nil, kafka: nil, topics: IntakeTopics())
     }
 

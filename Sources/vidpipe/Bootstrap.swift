@@ -33,7 +33,9 @@ struct Bootstrap {
         do {
             postgres = try configuration.postgresURI.map { try PostgresConnectionSettings(uri: $0) }
         } catch {
-            FileHandle.standardError.write(Data("vidpipe: \(error)\n".utf8))
+            // The settings' own message names PG_CONN_URI and never holds the password.
+            let message = (error as? CatalogError)?.message ?? "\(error)"
+            FileHandle.standardError.write(Data("vidpipe: configuration: \(message)\n".utf8))
             throw ExitStatus.usage
         }
         let fileLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
@@ -81,17 +83,50 @@ struct Bootstrap {
             }
             return catalog
         } catch {
-            FileHandle.standardError.write(Data("vidpipe: cannot open the catalog at \(catalogDescription): \(error)\n".utf8))
+            let message = postgres == nil ? StartupFailure.catalog(catalogDescription, error).description
+                : "cannot open the catalog at \(catalogDescription): \(error)"
+            FileHandle.standardError.write(Data("vidpipe: \(message)\n".utf8))
             throw ExitCode.failure
         }
     }
 
+    /// Makes sure the lake folder exists and takes a new file, before any job starts: a
+    /// read-only mount or a full disk is one clear error, not a failure inside every job.
+    func checkLakeIsWritable() throws {
+        let root = configuration.layout.root
+        let probe = root + "/.vidpipe-write-check-\(getpid())"
+        var failure: Int32 = 0
+        var folder = ""
+        for component in root.split(separator: "/") where failure == 0 {
+            folder += "/" + component
+            if mkdir(folder, 0o755) != 0, errno != EEXIST { failure = errno }
+        }
+        if failure == 0 {
+            let descriptor = open(probe, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+            if descriptor < 0 {
+                failure = errno
+            } else {
+                // One page: a disk too full for this cannot take a job's staging or catalog writes.
+                let page = [UInt8](repeating: 0, count: 4096)
+                if write(descriptor, page, page.count) != page.count || fsync(descriptor) != 0 { failure = errno == 0 ? ENOSPC : errno }
+                close(descriptor)
+                unlink(probe)
+            }
+        }
+        guard failure != 0 else { return }
+        FileHandle.standardError.write(Data("vidpipe: \(StartupFailure.unwritableLake(root, errno: failure))\n".utf8))
+        throw ExitStatus.usage
+    }
+
     /// A job runner over `catalog`. `inlineMail` delivers each job's mail right after its
     /// commit (the CLI); without it the mail waits in the catalog for the daemon's notifier.
-    func makeRunner(catalog: any Catalog, inlineMail: Bool = true) throws -> JobRunner {
+    /// Before it returns, it settles what jobs killed earlier left staged in the lake.
+    func makeRunner(catalog: any Catalog, inlineMail: Bool = true) async throws -> JobRunner {
         let context = JobContext(configuration: configuration.ingest, catalog: catalog,
                                  mailer: inlineMail ? mailTransport() : nil, logger: logger)
-        return try JobRunner(context: context)
+        let runner = try JobRunner(context: context)
+        await runner.recoverStagedOutputs()
+        return runner
     }
 
     /// Where mail goes: SMTP when `SMTP_SERVER` is set, else the `.eml` outbox in the lake.

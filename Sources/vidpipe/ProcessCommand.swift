@@ -25,8 +25,9 @@ struct ProcessCommand: AsyncParsableCommand {
 
     func run() async throws {
         let bootstrap = try Bootstrap(consoleLevel: .warning)
+        try bootstrap.checkLakeIsWritable()
         let catalog = try await bootstrap.openCatalog()
-        let runner = try bootstrap.makeRunner(catalog: catalog)
+        let runner = try await bootstrap.makeRunner(catalog: catalog)
         let cwd = FileManager.default.currentDirectoryPath
         let requests = files.map { file in
             IngestRequest(path: file.hasPrefix("/") ? file : URL(fileURLWithPath: cwd + "/" + file).standardizedFileURL.path, email: email)

@@ -17,6 +17,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let bootstrap = try Bootstrap()
+        try bootstrap.checkLakeIsWritable()
         let logger = bootstrap.logger
         let kafka = bootstrap.configuration.kafka
         var catalog = try await bootstrap.openCatalog()
@@ -30,7 +31,7 @@ struct RunCommand: AsyncParsableCommand {
             catalog = daemonCatalog
         }
         // The notifier is the only sender: jobs leave their mail pending in the catalog.
-        let runner = try bootstrap.makeRunner(catalog: catalog, inlineMail: false)
+        let runner = try await bootstrap.makeRunner(catalog: catalog, inlineMail: false)
         let intake: any Service
         if let kafka {
             do {

@@ -72,7 +72,7 @@ struct PostgresCatalogTests {
                 "SELECT pg_advisory_lock(\(PostgresCatalog.lockNamespace), hashtext('job-d')); SELECT pg_sleep(60)"
             )
             defer { if blocker.isRunning { blocker.terminate() } }
-            try await waitUntil { try db.psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted") == ["1"] }
+            try await waitUntil("the other session holds the lock") { try db.psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted") == ["1"] }
 
             let started = ContinuousClock.now
             let error = await #expect(throws: CatalogError.self) { try await catalog.commit(batch) }
@@ -83,7 +83,7 @@ struct PostgresCatalogTests {
 
             // The server notices a client gone only when pg_sleep ends: end the session itself.
             try db.psql("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted")
-            try await waitUntil { try db.psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == ["0"] }
+            try await waitUntil("the lock released") { try db.psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == ["0"] }
             try await catalog.commit(batch)
             try await catalog.close()
             #expect(try db.psql("SELECT id FROM jobs") == ["job-d"])
@@ -109,9 +109,9 @@ struct PostgresCatalogTests {
                 "SELECT pg_advisory_lock(\(PostgresCatalog.lockNamespace), hashtext('job-r')); SELECT pg_sleep(60)"
             )
             defer { if blocker.isRunning { blocker.terminate() } }
-            try await waitUntil { try db.psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted") == ["1"] }
+            try await waitUntil("the other session holds the lock") { try db.psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted") == ["1"] }
             let commit = Task { try await catalog.commit(batch) }
-            try await waitUntil { try db.psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") == ["1"] }
+            try await waitUntil("our session waits for the lock") { try db.psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") == ["1"] }
 
             try PostgresTestServer.service("restart")
             let error = await #expect(throws: CatalogError.self) { try await commit.value }
@@ -125,13 +125,5 @@ struct PostgresCatalogTests {
             #expect(try await catalog.recentJobs(limit: 10).count == 3)
             try await catalog.close()
         }
-    }
-
-    private func waitUntil(_ condition: () throws -> Bool) async throws {
-        for _ in 0..<100 {
-            if try condition() { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw TestEnvironmentError("condition not met within 5 s")
     }
 }

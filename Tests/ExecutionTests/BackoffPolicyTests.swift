@@ -38,6 +38,17 @@ import Testing
         #expect(policy.delay(afterAttempt: 5_000) == .zero)
     }
 
+    @Test func attemptsToWaitCoverTheOutageEvenWithTheShortestJitter() {
+        // Waits 1, 2, 4, 4, 4 s at most; jitter 0.5 halves them at worst: 0.5, 1, 2, 2, 2.
+        let policy = BackoffPolicy(initial: .seconds(1), multiplier: 2, maximum: .seconds(4), jitter: 0.5)
+        #expect(policy.attempts(toWait: .zero) == 1)
+        #expect(policy.attempts(toWait: .milliseconds(500)) == 2)
+        #expect(policy.attempts(toWait: .seconds(3.5)) == 4)
+        #expect(policy.attempts(toWait: .seconds(5.5)) == 5)
+        #expect(policy.attempts(toWait: .seconds(5.6)) == 6)
+        #expect(BackoffPolicy(initial: .zero, maximum: .zero).attempts(toWait: .seconds(10)) == 1)
+    }
+
     @Test func attemptsBelowOneCountAsTheFirst() {
         let policy = BackoffPolicy(initial: .milliseconds(100), maximum: .seconds(1))
         #expect(policy.delay(afterAttempt: 0) == .milliseconds(100))

@@ -84,6 +84,7 @@ struct KafkaBrokerTests {
         let harness = try ConsumerHarness(try KafkaTestBroker.configuration(), topic: topic, maxInFlight: 2)
         let consumer = harness.consumer
         try await harness.waitForMessages(2)
+        // Proving that nothing more arrives needs a wait: 1.5 s is many fetch rounds (100 ms each).
         try await Task.sleep(for: .milliseconds(1500))
         #expect(harness.messages.count == 2)
         #expect(consumer.messagesInFlight == 2)
@@ -91,6 +92,7 @@ struct KafkaBrokerTests {
 
         try await consumer.commit(harness.messages[0])
         try await harness.waitForMessages(3)
+        // As above: a fourth message would arrive within a few fetch rounds.
         try await Task.sleep(for: .milliseconds(500))
         #expect(harness.messages.count == 3)
 
@@ -133,6 +135,8 @@ struct KafkaBrokerTests {
         let receivedBefore = a.messages.count
         for partition in 0..<4 { try oracle.produce(topic, key: "second-\(partition)", value: "\(partition)", partition: partition) }
         try await a.waitForMessages(receivedBefore + 4)
+        // Proving that no committed message comes back needs a wait: a redelivery would
+        // follow within a few fetch rounds.
         try await Task.sleep(for: .milliseconds(500))
 
         // Nothing committed came back: every (partition, offset) was handed out once.

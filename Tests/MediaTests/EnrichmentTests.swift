@@ -18,7 +18,8 @@ import VidpipeTestSupport
 
     /// Cuts the ffmpeg CLI's `scdet` (default threshold 10) reports on the same file.
     static func cliSceneCutTimes(_ path: String, in scratch: ScratchDirectory) throws -> [Double] {
-        let result = try CommandLineTool.run("ffmpeg", ["-nostdin", "-hide_banner", "-i", path, "-vf", "scdet", "-f", "null", "-"],
+        // checked: a failed run must fail the test, not read as "no cuts".
+        let result = try CommandLineTool.checked("ffmpeg", ["-nostdin", "-hide_banner", "-i", path, "-vf", "scdet", "-f", "null", "-"],
                                              in: scratch.url)
         return result.stderr.split(separator: "\n").compactMap { line in
             guard let range = line.range(of: "lavfi.scd.time: ") else { return nil }

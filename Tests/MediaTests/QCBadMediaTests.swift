@@ -126,13 +126,22 @@ import VidpipeTestSupport
         try CommandLineTool.ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=640x360:r=30:d=20", "-c:v", "libx264", "-preset", "ultrafast", "long.mp4"], in: scratch.url)
         let path = scratch.path("long.mp4")
         let task = Task { try await MediaPass.run(path: path, qc: QCOptions()) }
-        // Soon after the start: with the checks on their own threads, this clip's whole
-        // pass can take less than 200 ms.
-        try await Task.sleep(for: .milliseconds(30))
+        // Cancelled once the pass has opened the file, i.e. mid-pass (the whole pass of this
+        // clip can take less than 200 ms, hence the tight polling).
+        try await waitUntil("the pass opens \(path)", every: .milliseconds(1)) { try Self.processHasOpen(path) }
         task.cancel()
         let outcome = await task.result
         #expect(throws: MediaError.self) { try outcome.get() }
         if case .failure(let error as MediaError) = outcome { #expect(error.code == .cancelled) }
+    }
+
+    /// Whether this process holds `path` open: one of /proc/self/fd's links points to it.
+    static func processHasOpen(_ path: String) throws -> Bool {
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        return try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").contains { fd in
+            // A descriptor closed between the listing and the lookup is simply not this file.
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + fd)) == resolved
+        }
     }
 }
 

@@ -16,7 +16,7 @@ import VidpipeTestSupport
 
     /// The JPEG as ffprobe sees it: codec and dimensions.
     private static func probeImage(_ path: String, in scratch: ScratchDirectory) throws -> (codec: String, width: Int, height: Int) {
-        let result = try CommandLineTool.run(
+        let result = try CommandLineTool.checked(
             "ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,width,height", "-of", "json", path], in: scratch.url)
         let stream = try #require(try JSONDecoder().decode(ProbedImage.self, from: result.stdout).streams.first)
         return (stream.codec_name, stream.width, stream.height)
@@ -24,7 +24,7 @@ import VidpipeTestSupport
 
     /// Mean luma of an image, from the CLI's signalstats.
     private static func meanLuma(_ path: String, in scratch: ScratchDirectory) throws -> Double {
-        let result = try CommandLineTool.run(
+        let result = try CommandLineTool.checked(
             "ffprobe", ["-v", "error", "-f", "lavfi", "-i", "movie=\(path),signalstats",
                         "-show_entries", "frame_tags=lavfi.signalstats.YAVG", "-of", "csv=p=0"], in: scratch.url)
         return try #require(Double(String(decoding: result.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
@@ -77,7 +77,7 @@ import VidpipeTestSupport
         // Upright the way the ffmpeg CLI autorotates: the same frame, extracted by the CLI, matches.
         try CommandLineTool.ffmpeg(["-i", "rotated90.mp4", "-ss", String(set.posterSeconds), "-frames:v", "1", "reference.png"],
                                    in: scratch.url)
-        let comparison = try CommandLineTool.run(
+        let comparison = try CommandLineTool.checked(
             "ffmpeg", ["-nostdin", "-hide_banner", "-i", set.posterPath, "-i", "reference.png", "-lavfi", "psnr", "-f", "null", "-"],
             in: scratch.url)
         let psnr = comparison.stderr.range(of: "average:").flatMap { range in

@@ -4,6 +4,10 @@ import Foundation
 /// Gold-layer records for catalog tests: a batch with every record type, and the dates and
 /// hashes they are made of.
 public enum CatalogFixtures {
+    /// `SELECT count(*) FROM schema_migrations` once a process has migrated a catalog fully:
+    /// before that, a query on a table a later migration adds fails for a reason of timing.
+    public static let migratedCount = ["\(Migration.all.count)"]
+
     /// A date with whole microseconds, the precision both catalogs keep.
     public static func date(_ secondsSince1970: Double) -> Date {
         Date(timeIntervalSince1970: (secondsSince1970 * 1_000_000).rounded() / 1_000_000)

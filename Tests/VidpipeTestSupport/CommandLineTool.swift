@@ -68,7 +68,7 @@ public enum CommandLineTool {
         return ToolResult(
             status: process.terminationStatus,
             stdout: FileManager.default.contents(atPath: stdoutPath) ?? Data(),
-            stderr: (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "")
+            stderr: String(decoding: try Data(contentsOf: URL(fileURLWithPath: stderrPath)), as: UTF8.self))
     }
 
     /// Runs a tool that must succeed.

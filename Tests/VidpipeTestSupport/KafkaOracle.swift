@@ -51,13 +51,27 @@ public struct KafkaOracle: Sendable {
             .split(separator: "\n").map { try JSONDecoder().decode(Record.self, from: Data($0.utf8)) }
     }
 
-    /// Polls `topic` until it holds at least `count` messages or `seconds` pass.
-    public func waitForMessages(_ topic: String, count: Int, within seconds: Double) throws -> [Record] {
+    /// Every message of `topic`, duplicates included: each partition read from the start,
+    /// without a group, to its end offset and then until no message came for `quiet`
+    /// seconds. For counting what a duplicate would add, where `consume(max:)` stops early.
+    ///
+    /// - Throws: ``ToolFailure`` when the topic is missing or not read to its end in time.
+    public func readAll(_ topic: String, quiet: Double = 1) throws -> [Record] {
+        try run(["read-all", topic, "--quiet", String(quiet)])
+            .split(separator: "\n").map { try JSONDecoder().decode(Record.self, from: Data($0.utf8)) }
+    }
+
+    /// Reads `topic` whole (``readAll(_:quiet:)``) until it holds at least `count` messages
+    /// or `seconds` pass, and returns every message it holds: more than `count` when
+    /// something was sent twice.
+    public func waitForMessages(_ topic: String, count: Int, within seconds: Double) async throws -> [Record] {
         let deadline = Date().addingTimeInterval(seconds)
-        var records: [Record] = []
-        repeat {
-            records = try consume(topic, max: count, timeout: min(8, max(1, deadline.timeIntervalSinceNow)))
-        } while records.count < count && Date() < deadline
-        return records
+        var records = try readAll(topic, quiet: 0.5)
+        while records.count < count && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            records = try readAll(topic, quiet: 0.5)
+        }
+        // Once enough are there, a longer quiet read catches a late duplicate.
+        return records.count >= count ? try readAll(topic, quiet: 1) : records
     }
 }

@@ -99,17 +99,27 @@ public struct TestDatabase: Sendable {
 
     /// Runs `sql` with the psql CLI (an oracle independent of PostgresNIO) and returns its
     /// unaligned, tuples-only output lines (`|` between columns, NULL as nothing).
+    ///
+    /// - Throws: ``TestEnvironmentError`` with psql's message when it fails.
     @discardableResult
     public func psql(_ sql: String) throws -> [String] {
         let result = try CommandLineTool.run("/usr/bin/psql", psqlArguments(sql), environment: psqlEnvironment)
-        guard result.status == 0 else { throw TestEnvironmentError("psql failed (\(result.status)): \(result.stderr) for: \(sql)") }
+        guard result.status == 0 else { throw PSQLFailure(status: result.status, message: result.stderr, sql: sql) }
         return result.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }
     }
 
-    /// ``psql(_:)``'s lines, or none while the query fails (e.g. before another process
-    /// created the table): for polling.
-    public func rows(_ sql: String) -> [String] {
-        (try? psql(sql)) ?? []
+    /// ``psql(_:)``'s lines for polling a catalog another process writes: no rows while the
+    /// server is unreachable (psql's exit status 2, e.g. mid-restart) or that process has not
+    /// applied every migration yet. Any other failure, such as a typo in `sql`, throws.
+    public func rows(_ sql: String) throws -> [String] {
+        do {
+            // Readiness first: a query that fails after this is a real failure, not a race
+            // with a migration that was still running.
+            guard try psql("SELECT count(*) FROM schema_migrations") == CatalogFixtures.migratedCount else { return [] }
+            return try psql(sql)
+        } catch let failure as PSQLFailure where failure.isConnectionFailure || failure.message.contains("\"schema_migrations\" does not exist") {
+            return []
+        }
     }
 
     /// Starts psql with `sql` in the background, e.g. a session that holds a lock; terminate it when done.
@@ -135,4 +145,17 @@ public struct TestDatabase: Sendable {
         environment["PGSSLMODE"] = settings.sslMode.rawValue
         return environment
     }
+}
+
+/// A psql run that failed: its exit status and message.
+public struct PSQLFailure: Error, CustomStringConvertible {
+    /// 1 for an error in the SQL, 2 when the connection failed or broke.
+    public var status: Int32
+    public var message: String
+    public var sql: String
+
+    /// The server could not be reached or hung up (psql exits 2), as it does while restarting.
+    public var isConnectionFailure: Bool { status == 2 }
+
+    public var description: String { "psql failed (\(status)): \(message) for: \(sql)" }
 }

@@ -58,7 +58,19 @@ public final class PrivateKafkaBroker {
         process.standardError = FileHandle.nullDevice
         try process.run()
         broker = process
-        Thread.sleep(forTimeInterval: 0.3)
+        try waitUntilListening(deadline: Date().addingTimeInterval(10))
+    }
+
+    /// Returns once a TCP connection to the port succeeds.
+    ///
+    /// - Throws: ``TestEnvironmentError`` when the broker exits or the deadline passes first.
+    private func waitUntilListening(deadline: Date) throws {
+        while Date() < deadline {
+            guard broker?.isRunning == true else { throw TestEnvironmentError("tansu exited before it listened on \(port)") }
+            let probe = "import socket, sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 0.5).close()"
+            if try CommandLineTool.run(Self.venv + "/python", ["-c", probe, String(port)]).status == 0 { return }
+        }
+        throw TestEnvironmentError("tansu did not listen on \(port) within 10 s")
     }
 
     /// Kills the broker (not its storage), as a crash would.

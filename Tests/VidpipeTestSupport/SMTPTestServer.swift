@@ -25,21 +25,32 @@ public enum SMTPTestServer {
         }
         return (String(address[..<colon]), port, maildir)
     }
+
+    /// A recipient address no other test uses, to tell one test's mail in the shared Maildir.
+    public static func uniqueRecipient(_ prefix: String = "team") -> String {
+        "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())@example.com"
+    }
+
+    /// The variables that make vidpipe mail every job to `recipient` through this server
+    /// (plain SMTP), instead of the `.eml` outbox, whose files are named by Message-ID and so
+    /// cannot show a mail sent twice.
+    ///
+    /// - Throws: ``TestEnvironmentError`` when the server is not configured.
+    public static func mailEnvironment(to recipient: String) throws -> [String: String] {
+        let server = try hostAndPort()
+        return ["SMTP_SERVER": server.host, "SMTP_PORT": String(server.port), "SMTP_SECURITY": "none", "EMAIL_RECEIVER": recipient]
+    }
 }
 
-/// Waits up to 5 s for a message holding `messageID` to appear in `maildir`/new and returns its bytes.
+/// Waits up to 5 s for a message with the Message-ID `messageID` to appear in `maildir`
+/// and returns its bytes.
 ///
 /// - Throws: ``TestEnvironmentError`` when none arrives.
 public func deliveredMessage(withID messageID: String, in maildir: String) async throws -> Data {
-    let folder = maildir + "/new"
-    for _ in 0..<100 {
-        for name in try FileManager.default.contentsOfDirectory(atPath: folder) {
-            if let data = FileManager.default.contents(atPath: folder + "/" + name),
-               data.range(of: Data(messageID.utf8)) != nil {
-                return data
-            }
-        }
-        try await Task.sleep(for: .milliseconds(50))
+    var found: Maildir.Mail?
+    try await waitUntil("message \(messageID) in \(maildir)/new", timeout: .seconds(5), every: .milliseconds(50)) {
+        found = try Maildir(maildir).all().first { $0.messageID == messageID }
+        return found != nil
     }
-    throw TestEnvironmentError("no message \(messageID) in \(folder)")
+    return try Data(contentsOf: URL(fileURLWithPath: found!.path))
 }

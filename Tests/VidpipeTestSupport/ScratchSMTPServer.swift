@@ -90,14 +90,22 @@ public final class ScratchSMTPServer {
         process.waitUntilExit()
     }
 
-    /// The Message-ID header of every received mail.
-    public var messageIDs: [String] {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: maildir + "/new")) ?? []
-        return files.compactMap { name in
-            let text = (try? String(contentsOfFile: maildir + "/new/" + name, encoding: .utf8)) ?? ""
-            return text.split(separator: "\n").first { $0.lowercased().hasPrefix("message-id:") }
-                .map { $0.dropFirst("message-id:".count).trimmingCharacters(in: .whitespacesAndNewlines) }
+    /// While true, the server stores each mail it receives but holds back its reply to the
+    /// message (the final `250`): the client cannot tell that the mail arrived. For the
+    /// window between a mail's delivery and its sender recording it.
+    public var holdsReplies: Bool {
+        get { FileManager.default.fileExists(atPath: holdFlag) }
+        set {
+            if newValue { _ = FileManager.default.createFile(atPath: holdFlag, contents: nil) }
+            else { try? FileManager.default.removeItem(atPath: holdFlag) }
         }
+    }
+
+    private var holdFlag: String { folder + "/hold-replies" }
+
+    /// The Message-ID header of every received mail, once per delivery.
+    public func messageIDs() throws -> [String] {
+        try Maildir(maildir).messageIDs()
     }
 
     deinit { stop() }
@@ -120,7 +128,7 @@ public final class ScratchSMTPServer {
     }
 
     private static let script = #"""
-    import signal, socket, ssl, sys, threading
+    import asyncio, os, signal, socket, ssl, sys, threading
     # Foundation's Process passes on the test thread's blocked signals: unblock SIGTERM so
     # terminate() ends the server.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
@@ -146,6 +154,13 @@ public final class ScratchSMTPServer {
             # STARTTLS sets session.ssl; implicit TLS shows only on the transport.
             session.tls_seen = server.transport.get_extra_info("ssl_object") is not None
             return "250 OK"
+
+        async def handle_DATA(self, server, session, envelope):
+            reply = await super().handle_DATA(server, session, envelope)
+            # The mail is stored; while the hold flag exists the client gets no reply.
+            while os.path.exists(os.path.join(os.path.dirname(maildir), "hold-replies")):
+                await asyncio.sleep(0.05)
+            return reply
 
         def prepare_message(self, session, envelope):
             message = super().prepare_message(session, envelope)

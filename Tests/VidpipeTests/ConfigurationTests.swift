@@ -30,13 +30,43 @@ import VidpipeTestSupport
     @Test(arguments: [
         ("VIDPIPE_JOB_CONCURRENCY", "abc"), ("VIDPIPE_MISSING_SIDECAR", "maybe"), ("VIDPIPE_TASK_ATTEMPTS", "0"),
         ("VIDPIPE_POLICY_MIN_RESOLUTION", "640by480"), ("VIDPIPE_INBOX_POLL_SECONDS", "-1"), ("VIDPIPE_LOG_LEVEL", "loud"),
-        ("VIDPIPE_PG_CALL_DEADLINE_SECONDS", "0"),
+        ("VIDPIPE_PG_CALL_DEADLINE_SECONDS", "0"), ("VIDPIPE_MEMORY_BUDGET", "lots"), ("VIDPIPE_MEMORY_BUDGET", "2X"),
+        ("VIDPIPE_MEMORY_BUDGET", "-1G"), ("VIDPIPE_MEMORY_BUDGET", "100M"),
     ])
     func badValueNamesTheVariable(variable: String, value: String) throws {
         #expect { try VidpipeConfiguration.from(values: [variable: value], workingDirectory: "/") } throws: { error in
             guard let error = error as? ConfigurationError else { return false }
             return error.variable == variable && error.description.contains(value)
         }
+    }
+
+    @Test(arguments: [
+        ("2G", Int64(2) << 30), ("512M", Int64(512) << 20), ("1.5g", Int64(3) << 29), ("3221225472", Int64(3) << 30),
+        ("768MiB", Int64(768) << 20), ("1 GB", Int64(1) << 30), ("300000K", Int64(300_000) << 10),
+    ])
+    func memoryBudgetReadsSizes(text: String, bytes: Int64) throws {
+        let configuration = try VidpipeConfiguration.from(values: ["VIDPIPE_MEMORY_BUDGET": text], workingDirectory: "/")
+        #expect(configuration.ingest.memoryBudgetBytes == bytes)
+    }
+
+    @Test func memoryBudgetZeroIsHalfOfWhatTheMachineHas() throws {
+        let configuration = try VidpipeConfiguration.from(values: ["VIDPIPE_MEMORY_BUDGET": "0"], workingDirectory: "/")
+        // The oracle: MemAvailable read here, independently of MachineMemory.
+        let meminfo = try String(contentsOfFile: "/proc/meminfo", encoding: .utf8)
+        let line = try #require(meminfo.split(separator: "\n").first { $0.hasPrefix("MemAvailable:") })
+        let available = try #require(Int64(line.split(separator: " ")[1])) * 1024
+        let budget = try #require(configuration.ingest.memoryBudgetBytes)
+        // Never above half of it (MemAvailable moves between the two reads: 1 GiB of slack;
+        // a cgroup limit may make it lower).
+        #expect(budget <= available / 2 + (1 << 30), "budget \(budget), MemAvailable \(available)")
+        #expect(budget >= IngestConfiguration.minimumMemoryBudgetBytes)
+    }
+
+    @Test func machineMemoryTakesTheLowestLimit() {
+        let meminfo = "MemTotal:       24000000 kB\nMemFree:         1000000 kB\nMemAvailable:    8000000 kB\n"
+        #expect(MachineMemory.usable(meminfo: meminfo, cgroupLimits: ["max\n"]) == Int64(8_000_000) * 1024)
+        #expect(MachineMemory.usable(meminfo: meminfo, cgroupLimits: ["max\n", "4294967296\n"]) == Int64(4_294_967_296))
+        #expect(MachineMemory.usable(meminfo: nil, cgroupLimits: ["max"]) == nil)
     }
 
     @Test func processWithABadVariableExitsWithUsageStatus() throws {

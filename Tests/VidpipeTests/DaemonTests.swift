@@ -27,7 +27,7 @@ import VidpipeTestSupport
         let done = lake.inbox + "/done"
         let rejected = lake.inbox + "/rejected"
         let settled = try await eventually(within: 30) {
-            lake.requests(in: done).count == 2 && lake.requests(in: rejected).count == 2
+            try lake.requests(in: done).count == 2 && lake.requests(in: rejected).count == 2
         }
         #expect(settled, "inbox: \((try? FileManager.default.contentsOfDirectory(atPath: lake.inbox)) ?? [])")
         let jobs = try lake.query("SELECT state, origin FROM jobs")
@@ -85,8 +85,8 @@ import VidpipeTestSupport
         }
         let daemon = try DaemonProcess(lake, environment: Self.fastInbox)
         let recorded = try await eventually(within: 30) {
-            // The catalog may not exist yet, or be busy mid-write: that is "not yet".
-            (try? lake.query("SELECT id FROM jobs"))?.count == cases.count && lake.requests(in: lake.inbox).isEmpty
+            // The catalog may not exist yet: that is "not yet"; a failing query throws.
+            try lake.catalogRows("SELECT id FROM jobs").count == cases.count && lake.requests(in: lake.inbox).isEmpty
         }
         #expect(recorded)
         for (requestID, _, code) in cases {

@@ -1,9 +1,11 @@
 import Foundation
 import Ingest
+import Testing
 import VidpipeTestSupport
 
 /// A lake set up for service mode: its own topics and consumer group on the test broker,
-/// mail to the outbox (the notifier), a team address so every job mails.
+/// mail over SMTP to the shared test server (aiosmtpd), addressed to a team address of its
+/// own so every job mails and its mail can be told from other tests' in the shared Maildir.
 struct ServiceLake {
     var lake: TestLake
     let oracle: KafkaOracle
@@ -11,6 +13,8 @@ struct ServiceLake {
     let processed = KafkaTestBroker.uniqueName("processed")
     let deadLetter = KafkaTestBroker.uniqueName("dead-letter")
     let group = KafkaTestBroker.uniqueName("vidpipe")
+    /// This lake's `EMAIL_RECEIVER`: the envelope recipient of all its mail.
+    let recipient = SMTPTestServer.uniqueRecipient()
 
     init(bootstrap: String? = nil, partitions: Int = 1, environment: [String: String] = [:], clientProperties: [String: String] = [:]) throws {
         let servers = try bootstrap ?? KafkaTestBroker.servers()
@@ -23,8 +27,8 @@ struct ServiceLake {
         lake.environment = [
             "KAFKA_BOOTSTRAP_SERVERS": servers, "KAFKA_GROUP_ID": group, "KAFKA_CLIENT_PROPERTIES": properties,
             "KAFKA_TOPIC_REQUESTS": requests, "KAFKA_TOPIC_PROCESSED": processed, "KAFKA_TOPIC_DEAD_LETTER": deadLetter,
-            "EMAIL_RECEIVER": "team@example.com", "VIDPIPE_JOB_CONCURRENCY": "2", "VIDPIPE_LOG_LEVEL": "info",
-        ].merging(environment) { _, new in new }
+            "VIDPIPE_JOB_CONCURRENCY": "2", "VIDPIPE_LOG_LEVEL": "info",
+        ].merging(try SMTPTestServer.mailEnvironment(to: recipient)) { _, new in new }.merging(environment) { _, new in new }
         try oracle.createTopic(requests, partitions: partitions)
         try oracle.createTopic(processed)
         try oracle.createTopic(deadLetter)
@@ -47,13 +51,37 @@ struct ServiceLake {
         return path
     }
 
-    /// Mail files the notifier wrote for `kind` (`ready`, `deleted`, ...).
-    func mails(kind: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: lake.outbox)) ?? []).filter { $0.hasSuffix(".\(kind)@vidpipe.eml") }
+    /// Mail of `kind` (`ready`, `rejected`, `deleted`, ...) the shared SMTP server received
+    /// for this lake, once per delivery: a mail sent twice counts twice.
+    func mails(kind: String) throws -> [Maildir.Mail] {
+        try Maildir.shared().mails(to: recipient).filter { $0.kind == kind }
     }
 
-    /// Catalog rows, or none while the catalog does not exist yet or is busy.
-    func rows(_ sql: String) -> [[String: JSONValue]] { (try? lake.query(sql)) ?? [] }
+    /// Catalog rows, through the `sqlite3` CLI; none while the daemon has not created the
+    /// catalog yet. A failing query throws.
+    func rows(_ sql: String) throws -> [[String: JSONValue]] {
+        try lake.catalogRows(sql)
+    }
+
+    /// How many times each request's job decoded its source: `silver.media` starts in the
+    /// job logs, whose `job.started` line names the request. A job run again shows here even
+    /// when the catalog refused to record it twice.
+    func decodes() throws -> [String: Int] {
+        try lake.taskStarts("silver.media")
+    }
+
+    /// What "each once" looks like: every request id mapped to 1, or with `kind`, every
+    /// request's Message-ID (`<id.kind@vidpipe>`) mapped to 1.
+    static func once(_ ids: [String], kind: String? = nil) -> [String: Int] {
+        Dictionary(uniqueKeysWithValues: ids.map { id in (kind.map { "<\(id).\($0)@vidpipe>" } ?? id, 1) })
+    }
 
     func remove() { lake.remove() }
+}
+
+/// Expects `mails` to hold exactly `expected` deliveries per Message-ID, and shows what
+/// arrived when they do not.
+func expectDelivered(_ mails: [Maildir.Mail], _ expected: [String: Int], sourceLocation: SourceLocation = #_sourceLocation) {
+    let delivered = mails.deliveriesPerMessageID
+    #expect(delivered == expected, sourceLocation: sourceLocation)
 }

@@ -42,7 +42,7 @@ import VidpipeTestSupport
         #expect(rendition["verified"]?.number == 1)
         #expect((rendition["psnr"]?.number ?? 0) > 30)
         let decodeCheck = try CommandLineTool.run("ffmpeg", ["-nostdin", "-v", "error", "-i", renditionPath, "-f", "null", "-"])
-        #expect(decodeCheck.stderr.isEmpty, "\(decodeCheck.stderr)")
+        #expect(decodeCheck.status == 0 && decodeCheck.stderr.isEmpty, "\(decodeCheck.stderr)")
 
         // QC: the black segment is a finding with timecodes, within a frame of 2.0–4.0 s.
         let black = try lake.query("SELECT start_seconds, end_seconds FROM qc_findings WHERE job_id = '\(job.jobId)' AND kind = 'qc.black'")

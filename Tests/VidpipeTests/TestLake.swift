@@ -58,15 +58,62 @@ struct TestLake {
         return try JSONDecoder().decode([[String: JSONValue]].self, from: json)
     }
 
+    /// ``query(_:)`` for polling a catalog another process creates: no rows while the catalog
+    /// file does not exist or is not fully migrated yet; any other failure throws.
+    func catalogRows(_ sql: String) throws -> [[String: JSONValue]] {
+        guard FileManager.default.fileExists(atPath: catalog) else { return [] }
+        // Readiness first: a query that fails after this is a real failure, not a race with
+        // a migration that was still running.
+        let applied: [String]
+        do {
+            applied = try SQLite3Oracle.query(catalog, "SELECT count(*) FROM schema_migrations")
+        } catch let error as TestEnvironmentError where error.description.contains("no such table: schema_migrations") {
+            return []
+        }
+        return applied == CatalogFixtures.migratedCount ? try query(sql) : []
+    }
+
+    /// Every job log under `logs/<day>/`, with the request id its `job.started` line names.
+    func jobLogs() throws -> [(request: String, entries: [[String: JSONValue]])] {
+        let logs = root + "/logs"
+        guard FileManager.default.fileExists(atPath: logs) else { return [] }
+        var found: [(request: String, entries: [[String: JSONValue]])] = []
+        for day in try FileManager.default.contentsOfDirectory(atPath: logs) where !day.hasSuffix(".log") {
+            for file in try FileManager.default.contentsOfDirectory(atPath: logs + "/" + day) where file.hasSuffix(".jsonl") {
+                let entries = try logEntries(logs + "/" + day + "/" + file)
+                let started = entries.first { $0["event"]?.text == "job.started" }
+                found.append((started?["detail"]?.object?["request_id"]?.text ?? "", entries))
+            }
+        }
+        return found
+    }
+
+    /// How many jobs each request started, from the job logs: a request run again shows
+    /// here even when the catalog refused to record it twice.
+    func jobsStarted() throws -> [String: Int] {
+        try jobLogs().reduce(into: [:]) { counts, log in counts[log.request, default: 0] += 1 }
+    }
+
+    /// How many times each request's jobs started `task`, from the job logs; requests that
+    /// never started it are absent.
+    func taskStarts(_ task: String) throws -> [String: Int] {
+        try jobLogs().reduce(into: [:]) { counts, log in
+            let runs = log.entries.filter { $0["event"]?.text == "task.running" && $0["task"]?.text == task }.count
+            if runs > 0 { counts[log.request, default: 0] += runs }
+        }
+    }
+
     /// The job log's lines, read as plain JSON (not through `JobLog`).
     func logEntries(_ path: String) throws -> [[String: JSONValue]] {
         try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
             .map { try JSONDecoder().decode([String: JSONValue].self, from: Data($0.utf8)) }
     }
 
-    /// Request files (`*.json`, not hidden) in an inbox folder.
-    func requests(in folder: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
+    /// Request files (`*.json`, not hidden) in an inbox folder; none when the folder does not
+    /// exist (yet). A folder that exists but cannot be read throws.
+    func requests(in folder: String) throws -> [String] {
+        guard FileManager.default.fileExists(atPath: folder) else { return [] }
+        return try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
     }
 
     /// A good clip outside the allowed roots, and a symlink inside them that leads to it.
@@ -85,6 +132,7 @@ struct TestLake {
 struct ProcessReport: Decodable {
     struct Job: Decodable {
         var jobId: String
+        var requestId: String?
         var state: String
         var verdict: String?
         var errorCode: String?

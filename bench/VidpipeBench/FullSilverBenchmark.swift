@@ -5,7 +5,8 @@ import Media
 /// against two ffmpeg baselines measured in the same run on the same clip:
 ///
 /// - the best single ffmpeg command doing the same QC filters and encodes from one decode
-///   (`-filter_complex` with `split`/`asplit`), goal ≤ 1.15×;
+///   (`-filter_complex` with `split`/`asplit`), goal ≤ 1.15×; its QC is the QC benchmark's
+///   "same checks", idet on vidpipe's sampling windows (`SilverBenchmark.videoChecks`);
 /// - the original design's separate runs (one ffprobe, one QC run, one run per rendition,
 ///   one per thumbnail), goal ≤ 0.75×.
 ///
@@ -115,9 +116,8 @@ enum FullSilverBenchmark {
         let rows = (thumbnails.tiles + thumbnails.columns - 1) / thumbnails.columns
         func file(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
 
-        let videoQC = "blackdetect=d=\(qc.blackMinDuration):pic_th=\(qc.pictureBlackRatio):pix_th=\(qc.pixelBlackThreshold),"
-            + "freezedetect=n=\(qc.freezeNoise):d=\(qc.freezeMinDuration)"
-        let audioQC = "silencedetect=n=\(qc.silenceNoise):d=\(qc.silenceMinDuration),ebur128=peak=true"
+        let videoQC = SilverBenchmark.videoChecks(qc)
+        let audioQC = SilverBenchmark.audioChecks(qc)
         // The poster: ffmpeg's own representative-frame pick; the sprite: one tile per slot.
         let poster = "thumbnail,scale=w='min(\(thumbnails.posterMaxWidth),iw)':h=-2"
         let sprite = "fps=\(thumbnails.tiles)/\(String(format: "%.3f", duration)),scale=\(thumbnails.tileWidth):-2,tile=\(thumbnails.columns)x\(rows)"

@@ -5,6 +5,7 @@ import Ingest
 import Kafka
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// The service-mode daemon's intake: requests from a Kafka topic, read in a consumer group,
 /// each run as a job; outcomes go to the processed and dead-letter topics.
@@ -35,7 +36,7 @@ public struct KafkaIntakeService: Service {
     /// start jobs tens of milliseconds late on tansu, while 10 ms cost the broker 4 % of a
     /// core per idle daemon.
     public init(configuration: KafkaConfiguration, topics: IntakeTopics, runner: JobRunner, logger: Logger) throws {
-        let logHandler = Self.logHandler(logger)
+        let logHandler = Self.logHandler(logger, brokers: configuration.bootstrapServers.joined(separator: ","))
         var consumerConfiguration = configuration
         if consumerConfiguration.extraProperties["fetch.wait.max.ms"] == nil {
             consumerConfiguration.extraProperties["fetch.wait.max.ms"] = "100"
@@ -52,9 +53,15 @@ public struct KafkaIntakeService: Service {
         self.router = OutcomeRouter(producer: producer, topics: topics, logger: logger)
     }
 
-    /// Forwards librdkafka's lines (already free of secrets) to the daemon's log.
-    static func logHandler(_ logger: Logger) -> KafkaLogHandler {
-        { entry in
+    /// Forwards librdkafka's lines (already free of secrets) to the daemon's log. While no
+    /// broker answers, librdkafka repeats the same lines many times a second: a line equal
+    /// to one logged in the last 30 s is dropped, and losing every broker is said in plain words.
+    static func logHandler(_ logger: Logger, brokers: String) -> KafkaLogHandler {
+        let recent = RecentLogLines()
+        return { entry in
+            // "(after 0ms in state CONNECT, 3 identical error(s) suppressed)" varies between repeats.
+            let gist = entry.facility + (entry.message.components(separatedBy: " (after ").first ?? entry.message)
+            guard recent.isNew(gist) else { return }
             let level: Logger.Level = switch entry.level {
             case ...3: .error
             case 4: .warning
@@ -62,6 +69,9 @@ public struct KafkaIntakeService: Service {
             default: .debug
             }
             logger.log(level: level, "\(entry.message)", metadata: ["kafka": "\(entry.facility)"])
+            if entry.message.contains("_ALL_BROKERS_DOWN") {
+                logger.error("no Kafka broker answers at \(brokers) (KAFKA_BOOTSTRAP_SERVERS): requests wait until one does; start the broker or fix the variable [broker_unreachable]")
+            }
         }
     }
 
@@ -143,6 +153,22 @@ public struct KafkaIntakeService: Service {
             }
         } catch {
             logger.warning("offset commit failed; the message will be redelivered", metadata: [LogKeys.error: "\(error)"])
+        }
+    }
+}
+
+/// librdkafka lines logged lately, by gist, shared by librdkafka's threads.
+private final class RecentLogLines: Sendable {
+    private let lastLogged = Mutex([String: ContinuousClock.Instant]())
+
+    /// Whether `gist` was not logged in the last 30 s; records it as logged now if so.
+    func isNew(_ gist: String) -> Bool {
+        let now = ContinuousClock.now
+        return lastLogged.withLock { seen in
+            if let last = seen[gist], now - last < .seconds(30) { return false }
+            if seen.count > 1_000 { seen.removeAll() }  // bounded: gists carry no unbounded data, but be safe
+            seen[gist] = now
+            return true
         }
     }
 }

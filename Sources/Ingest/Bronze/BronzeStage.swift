@@ -42,6 +42,7 @@ struct BronzeStage: Sendable {
 
     func addTasks(to dag: inout DAGBuilder) {
         let io = TaskOptions.io(configuration)
+        let infrastructure = TaskOptions.infrastructure(configuration)
         dag.task("bronze.validate", inputs: JobTicket.artifact, output: Self.file, options: io) { ticket in
             try validator.validate(path: ticket.request.path, confined: ticket.origin.isConfined)
         }
@@ -61,10 +62,10 @@ struct BronzeStage: Sendable {
                 throw IngestError(error)
             }
         }
-        dag.task("bronze.dedup", inputs: JobTicket.artifact, Self.hash, output: Self.newContent, options: io) { ticket, hash in
+        dag.task("bronze.dedup", inputs: JobTicket.artifact, Self.hash, output: Self.newContent, options: infrastructure) { ticket, hash in
             try await claimNewContent(hash, for: ticket)
         }
-        dag.task("bronze.stage", inputs: Self.file, Self.newContent, Self.probe, Self.sidecar, output: Self.staged, options: io) {
+        dag.task("bronze.stage", inputs: Self.file, Self.newContent, Self.probe, Self.sidecar, output: Self.staged, options: infrastructure) {
             file, content, probe, lookup in
             let probeJSON = try JSONEncoder.vidpipe.encode(probe)
             return try await DedicatedThread.run(name: "stage") { () throws(IngestError) in

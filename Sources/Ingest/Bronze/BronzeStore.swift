@@ -61,6 +61,14 @@ public struct BronzeStore: Sendable {
             do {
                 try FileManager.default.copyItem(atPath: original, toPath: temporary)
             } catch {
+                if access(original, F_OK) != 0, errno == ENOENT {
+                    throw IngestError(.fileNotFound, path: original, "was deleted or moved while the job was staging it",
+                                      hint: "send the file again once it stays in place")
+                }
+                if Self.isOutOfSpace(error) {
+                    throw IngestError(.diskFull, path: original, "cannot be copied into the lake: the disk holding \(root) is full",
+                                      hint: "free space there (or move VIDPIPE_DATALAKE), then send the file again", isRetryable: true)
+                }
                 throw IngestError(.ioError, path: original, "cannot copy into the bronze layer: \(error.localizedDescription)", isRetryable: true)
             }
             var info = stat()
@@ -75,6 +83,12 @@ public struct BronzeStore: Sendable {
             throw IngestError(.ioError, path: destination, "cannot move the staged file into place: \(String(cString: strerror(errno)))", isRetryable: true)
         }
         return linked
+    }
+
+    private static func isOutOfSpace(_ error: any Error) -> Bool {
+        if let cocoa = error as? CocoaError, cocoa.code == .fileWriteOutOfSpace { return true }
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+        return underlying?.domain == NSPOSIXErrorDomain && underlying?.code == Int(ENOSPC)
     }
 
     private func writeAtomically(_ data: Data, to path: String) throws(IngestError) {

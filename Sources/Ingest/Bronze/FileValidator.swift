@@ -36,11 +36,10 @@ public struct FileValidator: Sendable {
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
 
         var link = stat()
-        guard lstat(absolute, &link) == 0 else {
-            throw IngestError(.fileNotFound, path: path, "no such file", hint: "check the path; the file may have been moved or deleted")
-        }
+        guard lstat(absolute, &link) == 0 else { throw Self.lookUpFailure(path: path, absolute: absolute, errno: errno) }
         var info = stat()
         guard stat(absolute, &info) == 0, let resolved = Self.realPath(absolute) else {
+            if errno == ELOOP { throw Self.lookUpFailure(path: path, absolute: absolute, errno: errno) }
             throw IngestError(.fileNotFound, path: path, "the symlink points to a file that does not exist")
         }
         if confined, !isInsideAllowedRoots(resolved) {
@@ -67,6 +66,29 @@ public struct FileValidator: Sendable {
         }
         let modified = Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
         return ValidatedFile(requestedPath: path, resolvedPath: resolved, sizeBytes: size, modifiedAt: modified)
+    }
+
+    /// Why `lstat` found nothing: a name too long for the system, a name whose bytes were not
+    /// UTF-8 (read as U+FFFD), a symlink loop, or simply no such file.
+    private static func lookUpFailure(path: String, absolute: String, errno code: Int32) -> IngestError {
+        switch code {
+        case ENAMETOOLONG:
+            let longest = absolute.split(separator: "/").map(\.utf8.count).max() ?? 0
+            return IngestError(.pathTooLong, path: path,
+                               "the path is \(absolute.utf8.count) bytes (longest component \(longest)); the system limit is \(PATH_MAX) bytes for a path and \(NAME_MAX) for one name",
+                               hint: "move the file to a shorter path")
+        case ELOOP:
+            return IngestError(.fileNotFound, path: path, "symbolic links loop (a link leads back to itself)", hint: "fix the links")
+        case ENOTDIR:
+            return IngestError(.fileNotFound, path: path, "a folder in the path is a file", hint: "check the path")
+        default:
+            if absolute.contains("\u{FFFD}") {
+                return IngestError(.invalidFileName, path: path,
+                                   "no such file: the name holds bytes that are not UTF-8 (shown as \u{FFFD}), so it cannot be passed on as it is",
+                                   hint: "rename the file to a UTF-8 name")
+            }
+            return IngestError(.fileNotFound, path: path, "no such file", hint: "check the path; the file may have been moved or deleted")
+        }
     }
 
     /// Lexical checks that need no file system: absolute, no `..`, under a root.

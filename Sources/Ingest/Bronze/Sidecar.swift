@@ -24,7 +24,7 @@ public struct Sidecar: Sendable, Codable, Equatable {
         let found = candidates(for: directoryOfRequest + "/" + name).first { FileManager.default.fileExists(atPath: $0) }
         var fields: [String: JSONValue] = [:]
         if let found {
-            let file = try validator.validate(path: found, confined: confined)
+            let file = try validateFile(found, validator: validator, confined: confined)
             guard file.sizeBytes <= maximumBytes else {
                 throw IngestError(.invalidSidecar, path: found, "sidecar is \(file.sizeBytes) bytes; the limit is \(maximumBytes)")
             }
@@ -38,6 +38,18 @@ public struct Sidecar: Sendable, Codable, Equatable {
         }
         guard found != nil || requestMetadata != nil else { return nil }
         return Sidecar(path: found, json: JSONValue.object(fields).jsonText)
+    }
+
+    /// The sidecar file passes the same checks as a video, but what is wrong with it is
+    /// reported as the sidecar's fault (`invalid_sidecar`), not as if the video were empty
+    /// or missing. Transient read trouble keeps its own code and is retried.
+    private static func validateFile(_ path: String, validator: FileValidator, confined: Bool) throws(IngestError) -> ValidatedFile {
+        do {
+            return try validator.validate(path: path, confined: confined)
+        } catch where !error.isRetryable {
+            throw IngestError(.invalidSidecar, path: path, "the metadata sidecar \(error.message) [\(error.code)]",
+                              hint: "fix or remove the sidecar, then send the video again")
+        }
     }
 
     /// The metadata fields of a sidecar file's bytes, or an `invalid_sidecar` error naming

@@ -8,6 +8,11 @@ public struct DatalakeLayout: Sendable, Equatable {
     public var silver: String { root + "/silver" }
     /// Derived media and reports of one video: renditions, thumbnails, qc.json, metadata.json.
     public func silverFolder(videoID: String) -> String { silver + "/" + videoID }
+    /// Where jobs write silver before gold records it: one folder per job, each beside a
+    /// lock file its job holds while it runs. On the lake's own file system, so publishing
+    /// is a rename.
+    public var staging: String { root + "/staging" }
+    public func stagingFolder(jobID: String) -> String { staging + "/" + jobID }
     public var catalog: String { root + "/catalog.sqlite" }
     public var inbox: String { root + "/inbox" }
     public var outbox: String { root + "/outbox" }

@@ -21,10 +21,18 @@ public struct IngestConfiguration: Sendable, Equatable {
     public var jobConcurrency: Int
     /// CPU-heavy tasks (probe, checksum, decode) at once across all jobs. Default: cores.
     public var cpuConcurrency: Int
+    /// The memory, in bytes, the process should stay under: each job's decode (`silver.media`)
+    /// waits until its estimate from the probe fits in what is left of the budget after
+    /// ``processBaseBytes``; one bigger than all of it runs alone. Default nil: no bound (the
+    /// executable always sets one, by default half of the machine's available memory).
+    public var memoryBudgetBytes: Int64?
     /// Attempts for tasks that fail with a retryable error. Default 3.
     public var taskAttempts: Int
     /// Upper bound on a single task. Default 1800 s.
     public var taskTimeoutSeconds: Double
+    /// How long a task that talks to the catalog, the lake or the mail server keeps retrying
+    /// through an outage before the job is left unrecorded to run again later. Default 30 s.
+    public var outageToleranceSeconds: Double
     /// What to do when a video arrives without its `<name>.json` sidecar. Default `.notify`.
     public var missingSidecar: MissingSidecarPolicy
     /// Rules the silver policy check applies to every probe and QC report.
@@ -39,6 +47,14 @@ public struct IngestConfiguration: Sendable, Equatable {
     public var emailReceiver: String?
     /// The From address of notifications. Default `vidpipe@localhost`.
     public var emailSender: String
+
+    /// Kept out of ``memoryBudgetBytes`` for the process itself (libraries, catalog, Kafka and
+    /// mail clients, the jobs outside their decode): `vidpipe process` on a file rejected
+    /// before decoding peaks at about 80 MB here.
+    public static let processBaseBytes: Int64 = 128 << 20
+
+    /// The smallest budget accepted: the process's own base and room for a small decode.
+    public static let minimumMemoryBudgetBytes: Int64 = 256 << 20
 
     /// What happens to a video that has no metadata sidecar.
     public enum MissingSidecarPolicy: String, Sendable, CaseIterable {
@@ -59,8 +75,10 @@ public struct IngestConfiguration: Sendable, Equatable {
             maxFileBytes: 100 * 1024 * 1024 * 1024,
             jobConcurrency: 2 * cores,
             cpuConcurrency: cores,
+            memoryBudgetBytes: nil,
             taskAttempts: 3,
             taskTimeoutSeconds: 1800,
+            outageToleranceSeconds: 30,
             missingSidecar: .notify,
             policy: .default,
             qc: QCOptions(),

@@ -10,6 +10,11 @@ public struct CommittedJob: Sendable {
     public var notificationIDs: [String]
 }
 
+/// Where the job's silver outputs now are; nil for a job that has none.
+public struct PublishedSilver: Sendable {
+    public var folder: String?
+}
+
 /// Where each notification went (an `.eml` path in embedded mode), and which wait for a retry.
 public struct MailDeliveryReport: Sendable {
     public var deliveries: [MailDelivery]
@@ -21,6 +26,7 @@ public struct MailDeliveryReport: Sendable {
 struct GoldStage: Sendable {
     static let result = Artifact<JobResult>("job_result")
     static let committed = Artifact<CommittedJob>("committed")
+    static let published = Artifact<PublishedSilver>("published")
     static let delivered = Artifact<MailDeliveryReport>("delivered")
 
     let configuration: IngestConfiguration
@@ -42,11 +48,20 @@ struct GoldStage: Sendable {
 
     /// `gold.catalog` and `gold.notify`: record whatever result the job has, then tell people.
     func addCommit(to dag: inout DAGBuilder) {
-        let io = TaskOptions.io(configuration)
-        dag.task("gold.catalog", inputs: JobTicket.artifact, Self.result, output: Self.committed, options: io) { ticket, result in
+        let infrastructure = TaskOptions.infrastructure(configuration)
+        dag.task("gold.catalog", inputs: JobTicket.artifact, Self.result, output: Self.committed, options: infrastructure) { ticket, result in
             try await result.commit(to: catalog, taskRuns: ticket.runs.all())
         }
-        dag.task("gold.notify", inputs: Self.result, Self.committed, output: Self.delivered, options: io) { result, committed in
+        // After the commit, so the catalog never points at outputs that are not in place
+        // for good (``SilverStaging`` finishes a rename a crash interrupted).
+        dag.task("gold.publish", inputs: JobTicket.artifact, Self.result, Self.committed, output: Self.published,
+                 options: infrastructure) { ticket, result, _ in
+            guard let videoID = result.video?.id else { return PublishedSilver(folder: nil) }
+            try SilverStaging.publish(jobID: ticket.id, videoID: videoID, layout: configuration.layout)
+            return PublishedSilver(folder: configuration.layout.silverFolder(videoID: videoID))
+        }
+        dag.task("gold.notify", inputs: Self.result, Self.committed, Self.published, output: Self.delivered,
+                 options: infrastructure) { result, committed, _ in
             guard let mailer else {
                 return MailDeliveryReport(deliveries: [], deferred: committed.notificationIDs)
             }
@@ -75,10 +90,12 @@ extension JobResult {
 
     /// Tries each committed notification once. A failed delivery stays pending in the
     /// catalog for the notifier to retry; it does not fail the job, which is recorded.
+    /// A retry of this task (the catalog failed in between) skips what was already sent.
     func deliver(_ committed: CommittedJob, via mailer: any MailTransport, catalog: any Catalog,
                  retryAfter: Duration) async throws -> MailDeliveryReport {
         var report = MailDeliveryReport(deliveries: [], deferred: [])
-        for email in emails where committed.notificationIDs.contains(email.messageID) {
+        let sent = Set(try await catalog.notifications(jobID: job.id).filter { $0.state == .sent }.map(\.id))
+        for email in emails where committed.notificationIDs.contains(email.messageID) && !sent.contains(email.messageID) {
             do {
                 let delivery = try await mailer.send(email)
                 try await catalog.markNotificationSent(id: email.messageID, at: Date(), path: delivery.destination)

@@ -45,7 +45,7 @@ public struct JobResult: Sendable {
             errorCode: verdict == .fail ? IngestError.Code.policyRejected.rawValue : nil,
             errorMessage: verdict == .fail ? policy.findings.filter { $0.severity == .fail }.map(\.message).joined(separator: "; ") : nil,
             videoID: videoID, duplicateOf: nil, createdAt: ticket.createdAt, startedAt: ticket.createdAt, finishedAt: now,
-            logPath: ticket.log.path)
+            logPath: ticket.log.path, sidecarJSON: sidecar?.json)
         let findings = policy.findings.map { finding in
             QCFindingRecord(jobID: ticket.id, videoID: videoID, kind: finding.rule, severity: finding.severity.rawValue,
                             message: finding.message, startSeconds: finding.startSeconds, endSeconds: finding.endSeconds)
@@ -85,7 +85,8 @@ public struct JobResult: Sendable {
         var job = JobRecord(
             id: ticket.id, requestID: ticket.request.requestID, origin: ticket.origin.rawValue, sourcePath: ticket.request.path,
             state: .failed, verdict: nil, errorCode: nil, errorMessage: nil, videoID: nil, duplicateOf: nil,
-            createdAt: ticket.createdAt, startedAt: ticket.createdAt, finishedAt: now, logPath: ticket.log.path)
+            createdAt: ticket.createdAt, startedAt: ticket.createdAt, finishedAt: now, logPath: ticket.log.path,
+            sidecarJSON: run.values[BronzeStage.sidecar]?.sidecar?.json)
         var findings: [QCFindingRecord] = []
         if let failure = run.failures.first {
             let (code, message) = IngestError.describe(failure.error)

@@ -18,6 +18,10 @@ public struct IngestError: Error, Sendable, CustomStringConvertible, RetryableEr
         public static let outsideAllowedRoots = Code(rawValue: "outside_allowed_roots")
         public static let symlinkEscape = Code(rawValue: "symlink_escape")
         public static let fileNotFound = Code(rawValue: "file_not_found")
+        /// The path is longer than the system's `PATH_MAX` (or a name than `NAME_MAX`).
+        public static let pathTooLong = Code(rawValue: "path_too_long")
+        /// The file name was not UTF-8, so the path vidpipe received names no file.
+        public static let invalidFileName = Code(rawValue: "invalid_file_name")
         public static let notRegularFile = Code(rawValue: "not_regular_file")
         public static let notReadable = Code(rawValue: "not_readable")
         public static let emptyFile = Code(rawValue: "empty_file")
@@ -26,10 +30,15 @@ public struct IngestError: Error, Sendable, CustomStringConvertible, RetryableEr
         public static let missingSidecar = Code(rawValue: "missing_sidecar")
         public static let fileChanged = Code(rawValue: "file_changed")
         public static let ioError = Code(rawValue: "io_error")
+        /// The lake's disk has no room for the file (retryable: space can be freed).
+        public static let diskFull = Code(rawValue: "disk_full")
         public static let policyRejected = Code(rawValue: "policy_rejected")
         public static let internalError = Code(rawValue: "internal_error")
         /// Not an ingest failure: the job was cut short (shutdown) and runs again later.
         public static let interrupted = Code(rawValue: "interrupted")
+        /// Not an ingest failure: the catalog, the lake or the mail server stayed unreachable
+        /// longer than the outage tolerance; the job is left unrecorded and runs again later.
+        public static let infrastructureUnavailable = Code(rawValue: "infrastructure_unavailable")
     }
 
     public var code: Code

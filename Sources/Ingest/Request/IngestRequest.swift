@@ -57,7 +57,8 @@ public struct IngestRequest: Codable, Sendable, Equatable {
     /// Decodes and checks a request, with an error that says which part is wrong.
     public static func decode(_ data: Data, origin: String) throws(IngestError) -> IngestRequest {
         guard data.count <= maximumEncodedBytes else {
-            throw IngestError(.invalidRequest, path: origin, "request is \(data.count) bytes; the limit is \(maximumEncodedBytes)")
+            throw IngestError(.invalidRequest, path: origin, "request is \(data.count) bytes; the limit is \(maximumEncodedBytes) (1 MiB)",
+                              hint: "keep \"metadata\" small; put large metadata in the <name>.json sidecar next to the video")
         }
         guard String(data: data, encoding: .utf8) != nil else {
             throw IngestError(.invalidRequest, path: origin, "request is not UTF-8 text")
@@ -65,6 +66,10 @@ public struct IngestRequest: Codable, Sendable, Equatable {
         let object: Any
         do { object = try JSONSerialization.jsonObject(with: data) } catch {
             throw IngestError(.invalidRequest, path: origin, "request is not valid JSON: \(Self.reason(error))")
+        }
+        if let duplicate = DuplicateKeyScanner.firstDuplicate(in: data) {
+            throw IngestError(.invalidRequest, path: origin, "field \"\(duplicate)\" appears twice; JSON readers disagree on which one counts",
+                              hint: "send each field once")
         }
         guard let fields = object as? [String: Any] else {
             throw IngestError(.invalidRequest, path: origin, "request must be a JSON object, found \(type(of: object))")
@@ -89,13 +94,30 @@ public struct IngestRequest: Codable, Sendable, Equatable {
         guard !requestID.isEmpty, requestID.count <= 200 else {
             throw IngestError(.invalidRequest, path: origin, "request_id must be 1–200 characters")
         }
-        guard path.hasPrefix("/"), !path.contains("\0") else {
-            throw IngestError(.invalidRequest, path: origin, "path must be absolute, got \"\(path)\"")
-        }
+        try Self.validatePath(path, origin: origin)
         // The address rule mail delivery uses, so a request cannot carry an address that
         // would only fail later, when its notification is written.
         if let email, (try? EmailAddress(email)) == nil {
             throw IngestError(.invalidRequest, path: origin, "email \"\(email)\" is not an address")
+        }
+    }
+
+    /// An absolute local path: not a URL, not relative, no NUL byte (which would cut it short
+    /// for every C call that reads it).
+    private static func validatePath(_ path: String, origin: String) throws(IngestError) {
+        if let nul = path.utf8.firstIndex(of: 0) {
+            throw IngestError(.invalidRequest, path: origin,
+                              "field \"path\" holds a NUL byte (\\u0000) at byte \(path.utf8.distance(from: path.utf8.startIndex, to: nul)); no file name can contain one",
+                              hint: "send the path without it")
+        }
+        if let scheme = path.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://", options: .regularExpression) {
+            throw IngestError(.invalidRequest, path: origin,
+                              "field \"path\" is a URL (\(path[scheme].dropLast(3))://…), not a file path: vidpipe reads local files only",
+                              hint: "download the file into an allowed root and send its absolute path")
+        }
+        guard path.hasPrefix("/") else {
+            throw IngestError(.invalidRequest, path: origin, "field \"path\" must be an absolute path (starting with /), got \"\(path)\"",
+                              hint: "send the full path; the daemon's working folder is not the sender's")
         }
     }
 

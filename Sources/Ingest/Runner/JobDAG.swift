@@ -22,7 +22,9 @@ public struct JobDAGs: Sendable {
         self.bronze = try bronze.build()
 
         var silver = DAGBuilder(name: "silver")
+        silver.input(JobTicket.artifact)
         silver.input(BronzeStage.file)
+        silver.input(BronzeStage.staged)
         silver.input(BronzeStage.probe)
         silver.input(BronzeStage.newContent)
         silverStage.addTasks(to: &silver)

@@ -1,4 +1,5 @@
 import Catalog
+import Execution
 import Foundation
 import Logging
 import Scheduler
@@ -16,19 +17,32 @@ public struct JobRunner: Sendable {
         let configuration = context.configuration
         self.context = context
         self.bronze = BronzeStage(configuration: configuration, catalog: context.catalog)
-        self.dags = try JobDAGs(bronze: bronze, silver: SilverStage(configuration: configuration),
+        let memoryBudget = configuration.memoryBudgetBytes.map { budget in
+            WeightedSemaphore(capacity: Int(max(1, budget - IngestConfiguration.processBaseBytes)))
+        }
+        self.dags = try JobDAGs(bronze: bronze, silver: SilverStage(configuration: configuration, memoryBudget: memoryBudget),
                                 gold: GoldStage(configuration: configuration, catalog: context.catalog, mailer: context.mailer))
         self.scheduler = TaskScheduler(cpuHeavyLimiter: AsyncSemaphore(permits: configuration.cpuConcurrency))
         self.jobSlots = AsyncSemaphore(permits: configuration.jobConcurrency)
     }
 
-    /// Runs many requests concurrently (bounded); outcomes come back in input order.
+    /// Publishes or removes the silver outputs that jobs killed earlier left staged; call
+    /// once before taking work.
+    public func recoverStagedOutputs() async {
+        await SilverStaging.recover(layout: context.configuration.layout, catalog: context.catalog, logger: context.logger)
+    }
+
+    /// Runs many requests concurrently (bounded); outcomes come back in input order. Jobs
+    /// are admitted in that order too, so of identical files the first named becomes the
+    /// original and the others its duplicates (see ``ContentClaims``).
     public func run(_ requests: [IngestRequest], origin: JobOrigin,
                     progress: @escaping @Sendable (JobOutcome) -> Void = { _ in }) async -> [JobOutcome] {
-        await withTaskGroup(of: (Int, JobOutcome).self) { group in
+        let batch = UUID().uuidString
+        return await withTaskGroup(of: (Int, JobOutcome).self) { group in
             for (index, request) in requests.enumerated() {
+                let admission = await admit(request, origin: origin, batch: batch)
                 group.addTask {
-                    let outcome = await run(request, origin: origin)
+                    let outcome = await run(admission)
                     progress(outcome)
                     return (index, outcome)
                 }
@@ -41,27 +55,49 @@ public struct JobRunner: Sendable {
 
     /// Runs one request: the whole DAG, or on a stop, gold alone to record why.
     public func run(_ request: IngestRequest, origin: JobOrigin) async -> JobOutcome {
+        await run(admit(request, origin: origin, batch: nil))
+    }
+
+    /// A job let in: its ticket, and whether it holds a job slot to give back.
+    private struct Admission: Sendable {
+        let ticket: JobTicket
+        let holdsSlot: Bool
+    }
+
+    /// Waits for a job slot and issues the ticket. Without a slot (the wait was cancelled
+    /// by the shutdown) the job still runs, to record that it was interrupted.
+    private func admit(_ request: IngestRequest, origin: JobOrigin, batch: String?) async -> Admission {
+        let slot: Void? = try? await jobSlots.acquire()
         let ticket = JobTicket(request: request, origin: origin, logDirectory: context.configuration.layout.logs)
+        if let batch { await bronze.claims.admit(ticket.id, batch: batch) }
+        return Admission(ticket: ticket, holdsSlot: slot != nil)
+    }
+
+    private func run(_ admission: Admission) async -> JobOutcome {
+        defer { if admission.holdsSlot { jobSlots.release() } }
+        let ticket = admission.ticket
         var logger = context.logger
         logger[metadataKey: LogKeys.job] = "\(ticket.id)"
-        logger[metadataKey: LogKeys.path] = "\(request.path)"
-        let slot: Void? = try? await jobSlots.acquire()
-        defer { if slot != nil { jobSlots.release() } }
-
-        ticket.log.write("job.started", detail: ["path": request.path, "origin": origin.rawValue, "request_id": request.requestID])
+        logger[metadataKey: LogKeys.path] = "\(ticket.request.path)"
+        ticket.log.write("job.started", detail: ["path": ticket.request.path, "origin": ticket.origin.rawValue,
+                                                 "request_id": ticket.request.requestID])
         logger.info("job started")
         let started = ContinuousClock.now
+        let staging = SilverStaging.Lease(layout: context.configuration.layout, jobID: ticket.id)
 
         let run = await runStages(ticket)
         // Cut short from outside (the shutdown deadline) before gold committed: that is no
         // result to record. Left unrecorded, like a crash, the request is offered again and
-        // redone on the next start.
+        // redone on the next start. An outage that outlived its retries is not the video's
+        // fault either: recording it as failed would stop it from ever being redone.
         let interrupted = run.committed == nil && Task.isCancelled
+        let outage = run.committed == nil ? infrastructureFailure(in: run) : nil
         var gold = (result: run.values[GoldStage.result], committed: run.committed,
                     error: run.failures.first { $0.task.hasPrefix("gold.") }?.error)
-        if gold.result == nil, !interrupted {
+        if gold.result == nil, !interrupted, outage == nil {
             gold = await recordStop(of: ticket, by: run)
         }
+        staging?.end(recorded: gold.committed != nil)
         await bronze.releaseClaims(of: ticket)
         if let committed = gold.committed { await recordGoldTaskRuns(of: ticket, after: committed, logger: logger) }
 
@@ -69,6 +105,13 @@ public struct JobRunner: Sendable {
         if interrupted {
             outcome.errorCode = IngestError.Code.interrupted.rawValue
             outcome.message = "not recorded: the job was interrupted (shutdown) before it finished; it runs again on the next start"
+        } else if let outage {
+            // The lake's own codes (disk_full, io_error) say more than the generic one.
+            let (code, message) = IngestError.describe(outage.error)
+            outcome.errorCode = outage.error is IngestError ? code : IngestError.Code.infrastructureUnavailable.rawValue
+            outcome.message = "not recorded: \(outage.task) still failed after retrying for "
+                + "\(Int(context.configuration.outageToleranceSeconds)) s (\(message)); "
+                + "the job runs again later (VIDPIPE_OUTAGE_TOLERANCE_SECONDS sets how long it waits in place)"
         }
         finish(ticket, outcome: outcome, interrupted: interrupted, startedAt: started, logger: logger)
         return outcome
@@ -84,6 +127,19 @@ public struct JobRunner: Sendable {
             dag = dags.goldForFailure
         }
         return await scheduler.run(dag, inputs: inputs, observer: ticket.observe)
+    }
+
+    /// The failure that stopped the job when it is the infrastructure's and not the video's:
+    /// every failure is a retryable error (catalog, lake, broker, mail server) that outlived
+    /// its retries. A timeout of CPU-heavy work belongs to the file (it takes too long to
+    /// process), so it is recorded like any other fault of the input.
+    private func infrastructureFailure(in run: DAGRunResult) -> TaskFailure? {
+        let transient = run.failures.allSatisfy { failure in
+            guard (failure.error as? any RetryableError)?.isRetryable == true else { return false }
+            let timedOut = (failure.error as? TaskExecutionError)?.code == .timedOut
+            return !(timedOut && dags.whole.options(of: failure.task)?.resource == .cpuHeavy)
+        }
+        return transient ? run.failures.first : nil
     }
 
     /// Bronze or silver stopped the job: records the reason through gold alone.

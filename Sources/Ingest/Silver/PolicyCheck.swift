@@ -10,6 +10,9 @@ extension MediaPolicy {
         return PolicyVerdict(findings: findings)
     }
 
+    /// MPEG's 33-bit 90 kHz clock wraps after 26.5 hours: a start far beyond that is no clock reading.
+    static let latestPlausibleStartSeconds = 100_000.0
+
     private static func fail(_ rule: String, _ message: String) -> PolicyFinding {
         PolicyFinding(rule: rule, severity: .fail, message: message)
     }
@@ -23,6 +26,10 @@ extension MediaPolicy {
     /// Duration and bit rate.
     private func lengthFindings(_ probe: ProbeReport) -> [PolicyFinding] {
         var findings: [PolicyFinding] = []
+        if let start = probe.container.startTimeSeconds, abs(start) > Self.latestPlausibleStartSeconds {
+            // The declared duration counts from zero, so it is as wrong as the start.
+            return [Self.fail("policy.start_time", String(format: "timestamps start at %.0f s (%.0f days in), which no recorder's clock reaches: the file was written with a broken clock or offset; re-mux it so it starts at 0 (ffmpeg -i IN -c copy OUT)", start, start / 86_400))]
+        }
         if let duration = probe.container.durationSeconds {
             if duration > maxDurationSeconds {
                 findings.append(Self.fail("policy.max_duration", String(format: "duration %.3f s exceeds the maximum %.0f s", duration, maxDurationSeconds)))

@@ -23,35 +23,54 @@ struct SilverStage: Sendable {
     static let files = Artifact<SilverFiles>("silver_files")
 
     let configuration: IngestConfiguration
+    /// Bytes shared by every job's decode; nil: decodes are not bounded by memory.
+    let memoryBudget: WeightedSemaphore?
 
     func addTasks(to dag: inout DAGBuilder) {
+        var mediaOptions = TaskOptions.cpuHeavy(configuration, retry: false)
+        // The decode is what holds memory: it waits for its estimate to fit, not the whole job.
+        if let memoryBudget {
+            let plan = mediaPassPlan(outputDirectory: "")
+            mediaOptions.memory = MemoryDemand(budget: memoryBudget, estimatedFrom: BronzeStage.probe) { plan.estimatedPeakBytes(for: $0) }
+        }
         // The probe is an input so that only media the probe accepted gets decoded.
-        dag.task("silver.media", inputs: BronzeStage.file, BronzeStage.probe, BronzeStage.newContent, output: Self.media,
-                 options: .cpuHeavy(configuration, retry: false)) { file, _, content in
-            try await runMediaPass(on: file, for: content)
+        // Silver decodes the staged bronze object, the bytes that were hashed: a source
+        // deleted or replaced once bronze has staged it no longer matters.
+        dag.task("silver.media", inputs: JobTicket.artifact, BronzeStage.file, BronzeStage.staged, BronzeStage.probe,
+                 BronzeStage.newContent, output: Self.media, options: mediaOptions) { ticket, file, staged, _, content in
+            try await runMediaPass(on: file, staged: staged, for: content,
+                                   stagingFolder: configuration.layout.stagingFolder(jobID: ticket.id))
         }
         dag.task("silver.policy", inputs: BronzeStage.probe, Self.media, output: Self.policy, options: .inMemory) { probe, media in
             configuration.policy.evaluate(probe, silver: media)
         }
-        dag.task("silver.reports", inputs: BronzeStage.newContent, BronzeStage.probe, Self.media, Self.policy,
-                 output: Self.files, options: .io(configuration)) { content, probe, media, policy in
+        dag.task("silver.reports", inputs: JobTicket.artifact, BronzeStage.newContent, BronzeStage.probe, Self.media, Self.policy,
+                 output: Self.files, options: .infrastructure(configuration)) { ticket, content, probe, media, policy in
             try SilverFiles.write(videoID: content.videoID, probe: probe, silver: media, policy: policy,
-                                  layout: configuration.layout)
+                                  stagingFolder: configuration.layout.stagingFolder(jobID: ticket.id),
+                                  publishedFolder: configuration.layout.silverFolder(videoID: content.videoID))
         }
     }
 
-    /// One decode of the source feeds every consumer; on failure the video's silver folder
-    /// is removed, so no half-written renditions stay under an id that is never recorded.
-    private func runMediaPass(on file: ValidatedFile, for content: NewContent) async throws -> MediaPassResult {
-        let plan = MediaPassPlan(qc: configuration.qc, enrichment: EnrichmentOptions(),
-                                 outputDirectory: configuration.layout.silverFolder(videoID: content.videoID),
-                                 thumbnails: configuration.thumbnails, ladder: configuration.ladder)
+    /// One decode of the staged source feeds every consumer. The outputs go to the job's
+    /// staging folder (see ``SilverStaging``); the result names them where gold will publish them.
+    private func runMediaPass(on file: ValidatedFile, staged: StagedObject, for content: NewContent,
+                              stagingFolder: String) async throws -> MediaPassResult {
+        let plan = mediaPassPlan(outputDirectory: stagingFolder)
         do {
-            return try await MediaPass.run(path: file.resolvedPath, plan: plan)
+            return try await MediaPass.run(path: staged.sourcePath, plan: plan)
+                .relocated(from: stagingFolder, to: configuration.layout.silverFolder(videoID: content.videoID))
         } catch var error {
-            try? FileManager.default.removeItem(atPath: plan.outputDirectory)
+            // Name the file as the sender knows it, not by its place in bronze.
+            error.message = error.message.replacingOccurrences(of: staged.sourcePath, with: file.requestedPath)
             error.path = file.requestedPath
             throw IngestError(error)
         }
     }
+
+    private func mediaPassPlan(outputDirectory: String) -> MediaPassPlan {
+        MediaPassPlan(qc: configuration.qc, enrichment: EnrichmentOptions(), outputDirectory: outputDirectory,
+                      thumbnails: configuration.thumbnails, ladder: configuration.ladder)
+    }
 }
+

@@ -6,6 +6,7 @@ public enum LogKeys {
     public static let verdict = "verdict"
     public static let error = "error"
     public static let request = "request"
+    public static let video = "video"
     public static let messageID = "message_id"
     public static let kind = "kind"
 }

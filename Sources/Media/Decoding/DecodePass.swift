@@ -74,7 +74,9 @@ final class DecodePass {
         }
         let audioStream = Self.bestStream(input, type: AVMEDIA_TYPE_AUDIO)
         guard videoStream != nil || audioStream != nil else {
-            throw MediaError(code: .noStreams, path: path, message: "\(path): no audio or video stream to decode.")
+            let found = streams.map { Self.streamSummary($0) }.joined(separator: ", ")
+            throw MediaError(code: .noAudioOrVideo, path: path,
+                             message: "\(path): holds no audio or video stream, only \(found.isEmpty ? "nothing" : found): there is nothing to decode. Send the video this file belongs to.")
         }
         if let index = videoStream {
             let parameters = streams[index].pointee.codecpar.pointee
@@ -201,6 +203,14 @@ final class DecodePass {
                 for consumer in consumers { try consumer.consumeAudio(frame, seconds: seconds) }
             }
         }
+    }
+
+    /// "stream #0 subtitle (subrip)", for messages about what a file holds.
+    private static func streamSummary(_ stream: UnsafeMutablePointer<AVStream>) -> String {
+        let parameters = stream.pointee.codecpar.pointee
+        let kind = swiftString(av_get_media_type_string(parameters.codec_type)) ?? "unknown"
+        let codec = swiftString(avcodec_get_name(parameters.codec_id)) ?? "unknown"
+        return "stream #\(stream.pointee.index) \(kind) (\(codec))"
     }
 
     private static func bestStream(_ input: InputFormatContext, type: AVMediaType) -> Int? {

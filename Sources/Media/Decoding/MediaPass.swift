@@ -60,7 +60,10 @@ public enum MediaPass {
         let result: Result<MediaPassResult, MediaError> = await withTaskCancellationHandler {
             do throws(MediaError) {
                 return .success(try await DedicatedThread.run(name: "media-pass") { () throws(MediaError) -> MediaPassResult in
-                    try run(path: path, plan: plan, cancellation: cancellation)
+                    // The pass's frames and encoders are freed by now: give their pages back, so the
+                    // next pass admitted against the memory budget finds them free.
+                    defer { malloc_trim(0) }
+                    return try run(path: path, plan: plan, cancellation: cancellation)
                 })
             } catch {
                 return .failure(error)

@@ -106,6 +106,8 @@ public struct QCFinding: Codable, Sendable, Equatable {
         public static let audioVideoMismatch = Kind(rawValue: "qc.av_mismatch")
         public static let variableFrameRate = Kind(rawValue: "qc.vfr")
         public static let interlaced = Kind(rawValue: "qc.interlaced")
+        /// A frame's timestamp is earlier than the one before it (pieces joined, a clock reset).
+        public static let timestampsBackwards = Kind(rawValue: "qc.timestamps_backwards")
         public static let decodeErrors = Kind(rawValue: "qc.decode_errors")
         public static let truncated = Kind(rawValue: "qc.truncated")
         /// An analyzer could not look at all of the stream (e.g. audio format changed mid-file).

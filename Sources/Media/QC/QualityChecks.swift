@@ -69,7 +69,12 @@ final class QualityChecks {
                 min(timing.videoEnd, timing.audioEnd), max(timing.videoEnd, timing.audioEnd))
         }
 
-        if let rate = report.frameRate, rate.variableFrames > 0, rate.vfrRatio > options.maximumVFRRatio {
+        if let rate = report.frameRate, rate.minimumFrameDuration < 0 {
+            // Not a frame rate that varies: the clock itself jumped back, e.g. two recordings
+            // joined byte for byte. Durations and timecodes after the jump are unreliable.
+            add(.timestampsBackwards, .warn, String(format: "video timestamps jump back by %.3f s at least once: the file was joined from pieces or its clock was reset, so times after the jump are unreliable; re-mux or re-encode it with continuous timestamps",
+                                                    -rate.minimumFrameDuration))
+        } else if let rate = report.frameRate, rate.variableFrames > 0, rate.vfrRatio > options.maximumVFRRatio {
             add(.variableFrameRate, .warn, String(format: "variable frame rate: VFR ratio %.3f (%d of %d frame durations change), durations %.4f–%.4f s",
                                                   rate.vfrRatio, rate.variableFrames, rate.variableFrames + rate.constantFrames,
                                                   rate.minimumFrameDuration, rate.maximumFrameDuration))
