@@ -44,11 +44,7 @@ struct ServiceLake {
     /// A distinct tiny clip (320x240, 1 s): the title makes its bytes, and so its hash, unique.
     /// Not a `scripts/clips` recipe: only these tests need one clip per request.
     func clip(_ name: String, size: String = "320x240", seconds: Int = 1) throws -> String {
-        let path = lake.incoming + "/" + name
-        try CommandLineTool.checked("ffmpeg", ["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=\(size):r=25:d=\(seconds)",
-                                               "-f", "lavfi", "-i", "sine=f=440:d=\(seconds)", "-c:v", "libx264", "-preset", "ultrafast",
-                                               "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "-metadata", "title=\(name)", path])
-        return path
+        try lake.distinctClip(name, size: size, seconds: seconds)
     }
 
     /// Mail of `kind` (`ready`, `rejected`, `deleted`, ...) the shared SMTP server received
