@@ -97,6 +97,7 @@ extension VidpipeConfiguration {
 
     private static func policy(_ reader: VariableReader, defaults: MediaPolicy) throws(ConfigurationError) -> MediaPolicy {
         var policy = defaults
+        policy.preset = try reader.choice("VIDPIPE_POLICY_PRESET", of: MediaPolicy.Preset.self) ?? policy.preset
         if let list = reader.list("VIDPIPE_POLICY_CONTAINERS") { policy.containers = list }
         if let list = reader.list("VIDPIPE_POLICY_VIDEO_CODECS") { policy.videoCodecs = list }
         if let list = reader.list("VIDPIPE_POLICY_AUDIO_CODECS") { policy.audioCodecs = list }

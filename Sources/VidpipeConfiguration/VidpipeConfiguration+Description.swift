@@ -40,6 +40,7 @@ extension VidpipeConfiguration: CustomStringConvertible {
 
     private static func policyLines(_ policy: MediaPolicy) -> [String] {
         [
+            "VIDPIPE_POLICY_PRESET=\(policy.preset.rawValue)",
             "VIDPIPE_POLICY_CONTAINERS=\(policy.containers.sorted().joined(separator: ","))",
             "VIDPIPE_POLICY_VIDEO_CODECS=\(policy.videoCodecs.sorted().joined(separator: ","))",
             "VIDPIPE_POLICY_AUDIO_CODECS=\(policy.audioCodecs.sorted().joined(separator: ","))",

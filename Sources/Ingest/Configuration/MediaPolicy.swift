@@ -5,12 +5,15 @@ import Media
 /// A rule that is broken makes the verdict `fail`; soft rules (`audio: .warn`) make it
 /// `warn`. Every reason is kept, so a person sees all that is wrong at once.
 public struct MediaPolicy: Sendable, Equatable {
-    /// Accepted container short names as libavformat reports them (`mp4`, `matroska`, …).
-    /// A file passes when any name of its demuxer is listed. Empty allows all.
+    /// What a container or codec off the house lists below means: a warning (`standard`,
+    /// the default) or a rejection (`strict`).
+    public var preset: Preset
+    /// The house containers, as libavformat names its demuxers (`mp4`, `matroska`, …).
+    /// A file is on the list when any name of its demuxer is listed. Empty lists all.
     public var containers: Set<String>
-    /// Accepted video codecs (`h264`, `hevc`, …). Empty allows all.
+    /// The house video codecs (`h264`, `hevc`, …). Empty lists all.
     public var videoCodecs: Set<String>
-    /// Accepted audio codecs. Empty allows all.
+    /// The house audio codecs. Empty lists all.
     public var audioCodecs: Set<String>
     public var minWidth: Int
     public var minHeight: Int
@@ -30,8 +33,23 @@ public struct MediaPolicy: Sendable, Equatable {
         case require, warn, optional
     }
 
+    /// `VIDPIPE_POLICY_PRESET`.
+    public enum Preset: String, Sendable, CaseIterable {
+        /// Every file the libraries decode is accepted and converted; a legacy container or
+        /// codec (FLV, ASF, Ogg, theora, wmv2 …) only warns, the way hosted video services
+        /// take "non-standard input". Corrupt and undecodable files still fail.
+        case standard
+        /// A container or codec off the house lists fails: for archives that must hold only
+        /// their house formats.
+        case strict
+
+        /// The severity of a finding about a format off the house lists.
+        var unlistedFormat: PolicyFinding.Severity { self == .strict ? .fail : .warn }
+    }
+
     /// The documented defaults (`config/vidpipe.env`).
     public static let `default` = MediaPolicy(
+        preset: .standard,
         containers: ["mov", "mp4", "matroska", "webm", "mpegts", "avi", "mxf"],
         videoCodecs: ["h264", "hevc", "vp8", "vp9", "av1", "mpeg2video", "mpeg4", "prores", "mjpeg", "dnxhd", "ffv1"],
         audioCodecs: ["aac", "mp3", "mp2", "opus", "vorbis", "ac3", "eac3", "flac", "pcm_s16le", "pcm_s24le"],

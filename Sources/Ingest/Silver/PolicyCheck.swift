@@ -17,10 +17,21 @@ extension MediaPolicy {
         PolicyFinding(rule: rule, severity: .fail, message: message)
     }
 
+    /// A container or codec off its house list: rejected under the strict preset, else
+    /// accepted with a warning, since the renditions convert it to the ladder's formats.
+    private func unlistedFormat(_ rule: String, _ subject: String, houseList: Set<String>) -> PolicyFinding {
+        let listed = houseList.sorted().joined(separator: ", ")
+        let message = switch preset {
+        case .strict: "\(subject) is not accepted (allowed: \(listed))"
+        case .standard: "\(subject) is a legacy or uncommon format (house formats: \(listed)); accepted, and the renditions convert it"
+        }
+        return PolicyFinding(rule: rule, severity: preset.unlistedFormat, message: message)
+    }
+
     private func containerFindings(_ probe: ProbeReport) -> [PolicyFinding] {
         let demuxerNames = Set(probe.container.formatName.split(separator: ",").map(String.init))
         guard !containers.isEmpty, demuxerNames.isDisjoint(with: containers) else { return [] }
-        return [Self.fail("policy.container", "container \(probe.container.formatName) is not accepted (allowed: \(containers.sorted().joined(separator: ", ")))")]
+        return [unlistedFormat("policy.container", "container \(probe.container.formatName)", houseList: containers)]
     }
 
     /// Duration and bit rate.
@@ -55,7 +66,7 @@ extension MediaPolicy {
             findings += videoFindings(stream)
         }
         for stream in audios where !audioCodecs.isEmpty && !audioCodecs.contains(stream.codecName) {
-            findings.append(Self.fail("policy.audio_codec", "stream #\(stream.index): audio codec \(stream.codecName) is not accepted (allowed: \(audioCodecs.sorted().joined(separator: ", ")))"))
+            findings.append(unlistedFormat("policy.audio_codec", "stream #\(stream.index): audio codec \(stream.codecName)", houseList: audioCodecs))
         }
         if audios.isEmpty, !videos.isEmpty {
             switch audio {
@@ -70,7 +81,7 @@ extension MediaPolicy {
     private func videoFindings(_ stream: StreamInfo) -> [PolicyFinding] {
         var findings: [PolicyFinding] = []
         if !videoCodecs.isEmpty, !videoCodecs.contains(stream.codecName) {
-            findings.append(Self.fail("policy.video_codec", "stream #\(stream.index): video codec \(stream.codecName) is not accepted (allowed: \(videoCodecs.sorted().joined(separator: ", ")))"))
+            findings.append(unlistedFormat("policy.video_codec", "stream #\(stream.index): video codec \(stream.codecName)", houseList: videoCodecs))
         }
         guard let width = stream.width, let height = stream.height else {
             return findings + [Self.fail("policy.resolution_unknown", "stream #\(stream.index): the container does not declare the picture size")]
