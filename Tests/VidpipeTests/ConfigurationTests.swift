@@ -100,6 +100,32 @@ import VidpipeTestSupport
         #expect(printed.subtracting(documented).isEmpty, "undocumented: \(printed.subtracting(documented).sorted())")
     }
 
+    /// The README's configuration table (printed by `scripts/config-table`) names every
+    /// variable of `config/vidpipe.env` with the same default, and nothing else.
+    @Test func readmeTableGivesEveryVariableWithItsDefault() throws {
+        let file = try String(contentsOfFile: Self.envFile, encoding: .utf8)
+        var documented: [String: String] = [:]
+        for line in file.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let equals = line.firstIndex(of: "=") else { continue }
+            documented[String(line[..<equals])] = String(line[line.index(after: equals)...])
+        }
+        let readme = try String(contentsOfFile: Self.envFile.replacingOccurrences(of: "config/vidpipe.env", with: "README.md"), encoding: .utf8)
+        let table = try #require(readme.components(separatedBy: "| variable | default | meaning |\n").dropFirst().first,
+                                 "README has no configuration table")
+        var listed: [String: String] = [:]
+        for row in table.split(separator: "\n", omittingEmptySubsequences: false).prefix(while: { $0.hasPrefix("|") }) where row.hasPrefix("| `") {
+            // | `NAME` | `DEFAULT` or (not set) | meaning |; a `|` inside a cell is escaped.
+            let cells = row.replacingOccurrences(of: "\\|", with: "\u{1}").split(separator: "|").map {
+                $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\u{1}", with: "|")
+            }
+            let name = cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+            let value = cells[1] == "(not set)" ? "" : String(cells[1].dropFirst().dropLast())
+            #expect(listed.updateValue(value.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">"), forKey: name) == nil,
+                    "\(name) listed twice")
+        }
+        #expect(listed == documented, "run scripts/config-table and paste its output into the README")
+    }
+
     @Test(arguments: [
         "postgres://vidpipe:s3cretPW@db.example.com:5432/vidpipe",
         "postgresql://vidpipe:s3cretPW@db1.example.com:5432,db2.example.com:5432/vidpipe?sslmode=require",
