@@ -30,6 +30,8 @@ let package = Package(
         ),
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // glibc's allocator controls; part of libc, nothing to link.
+        .systemLibrary(name: "CMalloc"),
 
         // How work runs: the thread for blocking C calls, backoff, retryable errors.
         .target(name: "Execution"),
@@ -76,7 +78,7 @@ let package = Package(
             dependencies: [
                 "VidpipeConfiguration",
                 "Execution", "Ingest", "Daemon", "Kafka", "Media", "Catalog", "CatalogSQLite", "CatalogPostgres",
-                "Notifications", "Scheduler",
+                "Notifications", "Scheduler", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -23,6 +23,8 @@ enum ExitStatus {
 @main
 enum Main {
     static func main() async {
+        // Before the threads that would each claim an arena of their own start.
+        AllocatorArenas.applyLimit()
         do {
             var command = try Vidpipe.parseAsRoot()
             if var command = command as? AsyncParsableCommand {
