@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+import VidpipeTestSupport
+
+/// `vidpipe run` under a `Type=notify` unit (deploy/vidpipe.service): it tells systemd
+/// READY=1 once intake runs and STOPPING=1 when SIGTERM starts the shutdown, on the socket
+/// in `NOTIFY_SOCKET`. Python's socket module plays systemd's side, so the daemon's address
+/// encoding is checked by another implementation.
+@Suite struct SystemdNotifyTests {
+    /// A socket path, and an abstract one (`@name`, as systemd's test harnesses use).
+    @Test(arguments: [false, true])
+    func daemonTellsSystemdWhenItIsReadyAndWhenItStops(abstract: Bool) async throws {
+        let lake = try TestLake()
+        defer { lake.remove() }
+        let address = abstract ? "@vidpipe-notify-\(UUID().uuidString.prefix(8))" : lake.scratch.path("notify.sock")
+        let systemd = try NotifySocketListener(address: address, folder: lake.scratch)
+        let daemon = try DaemonProcess(lake, environment: ["NOTIFY_SOCKET": address])
+
+        let ready = try await eventually(within: 20, every: .milliseconds(5)) { try systemd.messages().contains("READY=1") }
+        let received = try systemd.messages()
+        #expect(ready, "no READY=1 on \(address); got \(received); log: \(daemon.log)")
+        guard ready else { return }
+        // Ready means intake runs: the inbox exists and the catalog is migrated.
+        #expect(FileManager.default.fileExists(atPath: lake.inbox))
+        #expect(try !lake.query("SELECT version FROM schema_migrations").isEmpty)
+        #expect(try !systemd.messages().contains("STOPPING=1"), "STOPPING=1 before any shutdown: \(received)")
+
+        // systemd may stop the unit the moment it is ready: SIGTERM must already find the
+        // daemon's handler (no handler yet would kill it with status 15).
+        let status = try await daemon.stop(within: 20)
+        #expect(status == 0, "log: \(daemon.log)")
+        let messages = try systemd.messages()
+        #expect(messages.filter { $0 == "READY=1" }.count == 1)
+        let stopping = messages.firstIndex(of: "STOPPING=1")
+        #expect(stopping != nil && stopping! > messages.firstIndex(of: "READY=1")!, "\(messages)")
+    }
+}
+
+/// systemd's end of `NOTIFY_SOCKET`: a Python process bound to a unix datagram socket that
+/// writes each assignment it receives (`READY=1`, `STATUS=…`) as a line to a file.
+private final class NotifySocketListener {
+    private let process = Process()
+    private let output: String
+
+    private static let script = """
+    import socket, sys
+    address = sys.argv[1]
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind("\\0" + address[1:] if address.startswith("@") else address)
+    print("bound", flush=True)
+    while True:
+        for line in s.recv(4096).decode().split("\\n"):
+            print(line, flush=True)
+    """
+
+    init(address: String, folder: ScratchDirectory) throws {
+        output = folder.path("notify-\(UUID().uuidString.prefix(4)).txt")
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", Self.script, address]
+        process.standardOutput = FileHandle(forWritingAtPath: output)
+        process.standardError = FileHandle(forWritingAtPath: output)
+        try process.run()
+        try awaitBound()
+    }
+
+    private func awaitBound() throws {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, process.isRunning {
+            if try lines().first == "bound" { return }
+            usleep(10_000)
+        }
+        throw TestEnvironmentError("the python3 notify socket did not bind: \(try lines())")
+    }
+
+    private func lines() throws -> [String] {
+        try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n").map(String.init)
+    }
+
+    /// The assignments received so far, in order.
+    func messages() throws -> [String] { Array(try lines().dropFirst()) }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
