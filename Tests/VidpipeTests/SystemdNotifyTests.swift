@@ -13,15 +13,16 @@ import VidpipeTestSupport
         let lake = try TestLake()
         defer { lake.remove() }
         let address = abstract ? "@vidpipe-notify-\(UUID().uuidString.prefix(8))" : lake.scratch.path("notify.sock")
-        let systemd = try NotifySocketListener(address: address, folder: lake.scratch)
+        let systemd = try NotifySocketListener(address: address, folder: lake.scratch, watching: lake.inbox)
         let daemon = try DaemonProcess(lake, environment: ["NOTIFY_SOCKET": address])
 
         let ready = try await eventually(within: 20, every: .milliseconds(5)) { try systemd.messages().contains("READY=1") }
         let received = try systemd.messages()
         #expect(ready, "no READY=1 on \(address); got \(received); log: \(daemon.log)")
         guard ready else { return }
-        // Ready means intake runs: the inbox exists and the catalog is migrated.
-        #expect(FileManager.default.fileExists(atPath: lake.inbox))
+        // Ready means intake runs: the inbox existed when READY=1 arrived (checked by the
+        // listener on receipt, not after this test's polling delay), the catalog is migrated.
+        #expect(try systemd.watchedPathExistedAtReady() == true)
         #expect(try !lake.query("SELECT version FROM schema_migrations").isEmpty)
         #expect(try !systemd.messages().contains("STOPPING=1"), "STOPPING=1 before any shutdown: \(received)")
 
@@ -29,6 +30,8 @@ import VidpipeTestSupport
         // daemon's handler (no handler yet would kill it with status 15).
         let status = try await daemon.stop(within: 20)
         #expect(status == 0, "log: \(daemon.log)")
+        // The listener may write the last datagram a moment after the daemon exits.
+        _ = try await eventually(within: 5) { try systemd.messages().contains("STOPPING=1") }
         let messages = try systemd.messages()
         #expect(messages.filter { $0 == "READY=1" }.count == 1)
         let stopping = messages.firstIndex(of: "STOPPING=1")
@@ -37,27 +40,31 @@ import VidpipeTestSupport
 }
 
 /// systemd's end of `NOTIFY_SOCKET`: a Python process bound to a unix datagram socket that
-/// writes each assignment it receives (`READY=1`, `STATUS=…`) as a line to a file.
+/// writes each assignment it receives (`READY=1`, `STATUS=…`) as a line to a file, and on
+/// receiving READY=1 notes at once whether a watched path exists.
 private final class NotifySocketListener {
     private let process = Process()
     private let output: String
 
     private static let script = """
-    import socket, sys
-    address = sys.argv[1]
+    import os, socket, sys
+    address, watched = sys.argv[1], sys.argv[2]
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     s.bind("\\0" + address[1:] if address.startswith("@") else address)
     print("bound", flush=True)
     while True:
-        for line in s.recv(4096).decode().split("\\n"):
+        lines = s.recv(4096).decode().split("\\n")
+        if "READY=1" in lines:
+            print(f"# watched path existed at READY: {os.path.exists(watched)}", flush=True)
+        for line in lines:
             print(line, flush=True)
     """
 
-    init(address: String, folder: ScratchDirectory) throws {
+    init(address: String, folder: ScratchDirectory, watching watched: String) throws {
         output = folder.path("notify-\(UUID().uuidString.prefix(4)).txt")
         _ = FileManager.default.createFile(atPath: output, contents: nil)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.script, address]
+        process.arguments = ["python3", "-c", Self.script, address, watched]
         process.standardOutput = FileHandle(forWritingAtPath: output)
         process.standardError = FileHandle(forWritingAtPath: output)
         try process.run()
@@ -78,7 +85,12 @@ private final class NotifySocketListener {
     }
 
     /// The assignments received so far, in order.
-    func messages() throws -> [String] { Array(try lines().dropFirst()) }
+    func messages() throws -> [String] { try lines().dropFirst().filter { !$0.hasPrefix("#") } }
+
+    /// Whether the watched path existed when READY=1 arrived; nil before it arrived.
+    func watchedPathExistedAtReady() throws -> Bool? {
+        try lines().first { $0.hasPrefix("# watched path existed at READY: ") }.map { $0.hasSuffix("True") }
+    }
 
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
