@@ -96,3 +96,31 @@ private final class NotifySocketListener {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 }
+
+/// The same in Kafka mode: READY=1 once the consumer runs, and a request sent after it is
+/// processed; STOPPING=1 on SIGTERM.
+@Suite(.enabled(if: KafkaTestBroker.isEnabled && SMTPTestServer.shouldRun,
+                "VIDPIPE_TEST_KAFKA or VIDPIPE_TEST_SMTP is not set (scripts/services/kafka start, scripts/services/smtp start)"))
+struct SystemdNotifyKafkaTests {
+    @Test func kafkaDaemonIsReadyWhenItConsumes() async throws {
+        let service = try ServiceLake()
+        defer { service.remove() }
+        let address = service.lake.scratch.path("notify.sock")
+        let systemd = try NotifySocketListener(address: address, folder: service.lake.scratch, watching: service.lake.catalog)
+        let daemon = try DaemonProcess(service, environment: ["NOTIFY_SOCKET": address])
+
+        let ready = try await eventually(within: 30, every: .milliseconds(5)) { try systemd.messages().contains("READY=1") }
+        #expect(ready, "no READY=1; log: \(daemon.log)")
+        guard ready else { return }
+        #expect(try systemd.watchedPathExistedAtReady() == true, "the catalog was not open at READY=1")
+        #expect(try daemon.readLog().contains("consuming requests"))
+        let clip = try service.clip("after-ready.mp4")
+        try service.oracle.produce(service.requests, key: "after-ready", value: ServiceLake.request(id: "after-ready", path: clip))
+        let processed = try await service.oracle.waitForMessages(service.processed, count: 1, within: 60)
+        #expect(processed.map(\.key) == ["after-ready"], "\(daemon.log)")
+
+        #expect(try await daemon.stop(within: 30) == 0, "\(daemon.log)")
+        #expect(try await eventually(within: 5) { try systemd.messages().contains("STOPPING=1") })
+        #expect(try systemd.messages().filter { $0 == "READY=1" }.count == 1)
+    }
+}
