@@ -32,10 +32,14 @@ struct RunCommand: AsyncParsableCommand {
         }
         // The notifier is the only sender: jobs leave their mail pending in the catalog.
         let runner = try await bootstrap.makeRunner(catalog: catalog, inlineMail: false)
+        // Under systemd (`Type=notify`, deploy/vidpipe.service): READY=1 once intake runs.
+        let systemd = SystemdNotifier(socketPath: ProcessInfo.processInfo.environment["NOTIFY_SOCKET"], logger: logger)
+        let onReady: @Sendable () -> Void = { systemd?.ready() }
         let intake: any Service
         if let kafka {
             do {
-                intake = try KafkaIntakeService(configuration: kafka, topics: bootstrap.configuration.topics, runner: runner, logger: logger)
+                intake = try KafkaIntakeService(configuration: kafka, topics: bootstrap.configuration.topics, runner: runner,
+                                                logger: logger, onReady: onReady)
             } catch {
                 FileHandle.standardError.write(Data("vidpipe: cannot start the Kafka client: \(error)\n".utf8))
                 try? await catalog.close()
@@ -43,17 +47,20 @@ struct RunCommand: AsyncParsableCommand {
             }
             logger.info("vidpipe daemon starting (Kafka mode)", metadata: ["kafka": "\(kafka)", "catalog": "\(bootstrap.catalogDescription)"])
         } else {
-            intake = InboxService(runner: runner, pollInterval: .seconds(bootstrap.configuration.inboxPollSeconds), logger: logger)
+            intake = InboxService(runner: runner, pollInterval: .seconds(bootstrap.configuration.inboxPollSeconds), logger: logger,
+                                  onReady: onReady)
             logger.info("vidpipe daemon starting (embedded mode)", metadata: [
                 "datalake": "\(bootstrap.configuration.layout.root)", "catalog": "\(bootstrap.catalogDescription)",
             ])
         }
         let notifier = NotifierService(catalog: catalog, mailer: bootstrap.mailTransport(),
                                        defaultSender: bootstrap.configuration.ingest.emailSender, logger: logger)
+        // Shut down in reverse order: systemd hears STOPPING=1 first, then intake stops (jobs
+        // finish and commit their mail), then the notifier sends that mail in a last pass.
+        services += [.init(service: notifier), .init(service: intake)]
+        if let systemd { services.append(.init(service: systemd)) }
         var configuration = ServiceGroupConfiguration(
-            // Shut down in reverse order: intake first (jobs finish and commit their mail),
-            // then the notifier, which sends that mail in a last pass.
-            services: services + [.init(service: notifier), .init(service: intake)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             cancellationSignals: [],
             logger: logger

@@ -13,18 +13,22 @@ public struct InboxService: Service {
     let runner: JobRunner
     let pollInterval: Duration
     let logger: Logger
+    let onReady: @Sendable () -> Void
 
     /// Takes requests from the inbox of the runner's lake, looking every `pollInterval`.
-    public init(runner: JobRunner, pollInterval: Duration, logger: Logger) {
+    /// `onReady` is called once the inbox exists and is about to be read (systemd's READY=1).
+    public init(runner: JobRunner, pollInterval: Duration, logger: Logger, onReady: @escaping @Sendable () -> Void = {}) {
         self.inbox = Inbox(layout: runner.context.configuration.layout)
         self.runner = runner
         self.pollInterval = pollInterval
         self.logger = logger
+        self.onReady = onReady
     }
 
     public func run() async throws {
         logger.info("watching the inbox", metadata: ["inbox": "\(inbox.layout.inbox)"])
         try FileManager.default.createDirectory(atPath: inbox.layout.inbox, withIntermediateDirectories: true)
+        onReady()
         let slots = runner.context.configuration.jobConcurrency
         let inFlight = InFlightRequests()
         await withDiscardingTaskGroup { group in

@@ -26,6 +26,7 @@ public struct KafkaIntakeService: Service {
     let runner: JobRunner
     let logger: Logger
     let router: OutcomeRouter
+    let onReady: @Sendable () -> Void
 
     /// Creates the consumer and the producer.
     ///
@@ -35,7 +36,11 @@ public struct KafkaIntakeService: Service {
     /// unless `fetch.wait.max.ms` is configured: librdkafka's 500 ms made an idle daemon
     /// start jobs tens of milliseconds late on tansu, while 10 ms cost the broker 4 % of a
     /// core per idle daemon.
-    public init(configuration: KafkaConfiguration, topics: IntakeTopics, runner: JobRunner, logger: Logger) throws {
+    ///
+    /// `onReady` is called once the consumer, subscribed since `init`, starts fetching
+    /// (systemd's READY=1).
+    public init(configuration: KafkaConfiguration, topics: IntakeTopics, runner: JobRunner, logger: Logger,
+                onReady: @escaping @Sendable () -> Void = {}) throws {
         let logHandler = Self.logHandler(logger, brokers: configuration.bootstrapServers.joined(separator: ","))
         var consumerConfiguration = configuration
         if consumerConfiguration.extraProperties["fetch.wait.max.ms"] == nil {
@@ -51,6 +56,7 @@ public struct KafkaIntakeService: Service {
         self.runner = runner
         self.logger = logger
         self.router = OutcomeRouter(producer: producer, topics: topics, logger: logger)
+        self.onReady = onReady
     }
 
     /// Forwards librdkafka's lines (already free of secrets) to the daemon's log. While no
@@ -80,6 +86,7 @@ public struct KafkaIntakeService: Service {
         try await withThrowingTaskGroup(of: Void.self) { polling in
             // Not cancelled on graceful shutdown: close() below ends it after the last commit.
             polling.addTask { try await consumer.run() }
+            onReady()
             await withDiscardingTaskGroup { jobs in
                 do {
                     for try await message in consumer.messages.cancelOnGracefulShutdown() {
