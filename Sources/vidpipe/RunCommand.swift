@@ -18,6 +18,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let bootstrap = try Bootstrap()
         try bootstrap.checkLakeIsWritable()
+        let metrics = Bootstrap.bootstrapPrometheus()
         let logger = bootstrap.logger
         let kafka = bootstrap.configuration.kafka
         var catalog = try await bootstrap.openCatalog()
@@ -53,7 +54,9 @@ struct RunCommand: AsyncParsableCommand {
         var configuration = ServiceGroupConfiguration(
             // Shut down in reverse order: intake first (jobs finish and commit their mail),
             // then the notifier, which sends that mail in a last pass.
-            services: services + [.init(service: notifier), .init(service: intake)],
+            // The HTTP endpoint stops last, so /metrics and /ready answer during the shutdown.
+            services: services + [.init(service: bootstrap.observabilityServer(catalog: catalog, registry: metrics)),
+                                  .init(service: notifier), .init(service: intake)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             cancellationSignals: [],
             logger: logger
