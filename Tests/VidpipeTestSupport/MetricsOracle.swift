@@ -17,7 +17,7 @@ public struct MetricsOracle: Sendable {
 
         /// The sample of `name` whose labels include `labels`; nil when there is none.
         public func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
-            samples.first { $0.name == name && labels.allSatisfy { key, value in $0.labels[key] == value } }?.value
+            samples.first { sample in sample.name == name && labels.allSatisfy { key, value in sample.labels[key] == value } }?.value
         }
 
         /// Every sample of `name`.
