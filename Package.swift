@@ -2,7 +2,8 @@
 import PackageDescription
 
 // The module graph follows a request to its record:
-// C* → Execution → Media / Scheduler / Catalog / Notifications / Kafka → Ingest → Daemon → VidpipeConfiguration → vidpipe.
+// C* → Execution → Media / Scheduler / Catalog / Notifications / Kafka → Ingest → Daemon → VidpipeConfiguration → vidpipe;
+// Observability (the HTTP endpoint) stands apart: only vidpipe uses it.
 let package = Package(
     name: "vidpipe",
     platforms: [.macOS(.v15)],
@@ -20,6 +21,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries, each behind a shim header with prefixed static-inline wrappers.
@@ -58,6 +63,7 @@ let package = Package(
                 "Execution", "Media", "Scheduler", "Catalog", "Notifications",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // The long-running services around jobs: Kafka and inbox intake, notifier, watcher.
@@ -68,6 +74,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        // The daemon's HTTP endpoint: Prometheus text of what the libraries recorded through
+        // swift-metrics, liveness and readiness.
+        .target(
+            name: "Observability",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Variables, `.env` and config files parsed into typed settings; the environment
@@ -76,12 +95,14 @@ let package = Package(
         .executableTarget(
             name: "vidpipe",
             dependencies: [
-                "VidpipeConfiguration",
+                "VidpipeConfiguration", "Observability",
                 "Execution", "Ingest", "Daemon", "Kafka", "Media", "Catalog", "CatalogSQLite", "CatalogPostgres",
                 "Notifications", "Scheduler", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         .executableTarget(
@@ -110,7 +131,7 @@ let package = Package(
         .testTarget(
             name: "VidpipeTests",
             dependencies: [
-                "Ingest", "Daemon", "vidpipe", "VidpipeConfiguration", "Catalog", "CatalogSQLite", "Media", "Kafka", "Notifications", "Scheduler",
+                "Ingest", "Daemon", "vidpipe", "VidpipeConfiguration", "Observability", "Catalog", "CatalogSQLite", "Media", "Kafka", "Notifications", "Scheduler",
                 "VidpipeTestSupport",
             ]
         ),

@@ -50,5 +50,8 @@ public protocol Catalog: Sendable {
     func markNotificationFailed(id: String, error: String, retryAt: Date) async throws
     /// Marks a pending notification delivered; `path` is where it went (an `.eml` file).
     func markNotificationSent(id: String, at: Date, path: String?) async throws
+    /// Notifications not yet delivered (due now or waiting for a retry). Also the daemon's
+    /// readiness check: a cheap statement that needs the database to answer.
+    func pendingNotificationCount() async throws -> Int
     func close() async throws
 }

@@ -32,4 +32,9 @@ extension CatalogConnection {
             "UPDATE notifications SET state = \(NotificationState.sent), sent_at = \(date), path = \(path) WHERE id = \(id)"
         )
     }
+
+    package func pendingNotificationCount() async throws -> Int {
+        let rows = try await execute("SELECT COUNT(*) AS pending FROM notifications WHERE state = \(NotificationState.pending)")
+        return Int(try rows.first?.int64("pending") ?? 0)
+    }
 }

@@ -165,6 +165,10 @@ public final class PostgresCatalog: Catalog {
         try await autocommit { try await $0.markNotificationSent(id: id, at: date, path: path) }
     }
 
+    public func pendingNotificationCount() async throws -> Int {
+        try await autocommit { try await $0.pendingNotificationCount() }
+    }
+
     /// Stops using the catalog: later calls throw ``CatalogError/Code/closed``. A pool this
     /// catalog runs itself (``running(settings:logger:)``) is shut down; one run by a
     /// `ServiceGroup` stops with the group. Closing twice is harmless.

@@ -164,6 +164,10 @@ public actor SQLiteCatalog: Catalog {
         try await autocommit { try await $0.markNotificationSent(id: id, at: date, path: path) }
     }
 
+    public func pendingNotificationCount() async throws -> Int {
+        try await autocommit { try await $0.pendingNotificationCount() }
+    }
+
     /// Closes the file. Later calls throw ``CatalogError/Code/closed``; closing twice is harmless.
     public func close() async throws {
         guard connection != nil else { return }

@@ -91,6 +91,26 @@ public final class KafkaConsumer: Sendable {
     /// Messages handed out and not yet passed to ``commit(_:)``.
     public var messagesInFlight: Int { state.shared.withLock { $0.inFlight } }
 
+    /// Messages each assigned partition holds beyond this member's fetch position: the
+    /// broker's high watermark (as last reported in a fetch, no request made) less the
+    /// position. Partitions without both numbers yet are left out. Only as true as the
+    /// broker's watermark (tansu's is wrong).
+    public func lag() -> [KafkaTopicPartition: Int64] {
+        let assigned = assignment
+        guard !assigned.isEmpty else { return [:] }
+        let list = RDKafkaTopicPartitionList(assigned)
+        guard rd_kafka_position(handle.pointer, list.pointer) == RD_KAFKA_RESP_ERR_NO_ERROR else { return [:] }
+        var lag: [KafkaTopicPartition: Int64] = [:]
+        for entry in list.entries where entry.error == RD_KAFKA_RESP_ERR_NO_ERROR && entry.offset >= 0 {
+            var low: Int64 = -1
+            var high: Int64 = -1
+            let known = rd_kafka_get_watermark_offsets(handle.pointer, entry.partition.topic, entry.partition.partition, &low, &high)
+            guard known == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { continue }
+            lag[entry.partition] = max(0, high - entry.offset)
+        }
+        return lag
+    }
+
     /// Whether fetching is paused because ``messagesInFlight`` reached the bound.
     public var isPaused: Bool { state.shared.withLock { $0.paused } }
 

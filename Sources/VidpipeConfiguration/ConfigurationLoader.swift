@@ -45,6 +45,15 @@ extension VidpipeConfiguration {
             }
             config.logLevel = level
         }
+        config.logMaxBytes = try reader.byteSize("VIDPIPE_LOG_MAX_BYTES", minimum: 4096).flatMap { $0 > 0 ? $0 : nil } ?? config.logMaxBytes
+        config.logFiles = Int(try reader.integer("VIDPIPE_LOG_FILES", minimum: 1) ?? Int64(config.logFiles))
+        config.httpHost = reader.string("VIDPIPE_HTTP_HOST") ?? config.httpHost
+        if let text = reader.string("VIDPIPE_HTTP_PORT") {
+            guard let port = Int(text), (0...65_535).contains(port) else {
+                throw ConfigurationError(variable: "VIDPIPE_HTTP_PORT", message: "\(text.debugDescription) is not a port number (0 picks a free one)")
+            }
+            config.httpPort = port
+        }
         config.postgresURI = reader.string("PG_CONN_URI")
         config.smtp = try SMTPSettings.fromVariables(reader)
         do {

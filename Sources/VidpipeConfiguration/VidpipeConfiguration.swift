@@ -21,6 +21,18 @@ public struct VidpipeConfiguration: Sendable, Equatable {
     public var shutdownGraceSeconds: Double
     /// `trace`…`critical`. Default `info`. `VIDPIPE_LOG_LEVEL`.
     public var logLevel: String
+    /// Size at which the daemon log (`<lake>/logs/vidpipe.log`) is rotated. Default 10 MiB.
+    /// `VIDPIPE_LOG_MAX_BYTES`.
+    public var logMaxBytes: Int64
+    /// Rotated daemon logs kept (`vidpipe.log.1` … `.N`); older ones are deleted. Default 5.
+    /// `VIDPIPE_LOG_FILES`.
+    public var logFiles: Int
+    /// Address of the daemon's HTTP endpoint (/metrics, /health, /ready). Default 127.0.0.1.
+    /// `VIDPIPE_HTTP_HOST`.
+    public var httpHost: String
+    /// Its port. Default 9464; 0 picks a free one (written to `<lake>/run/http.address`).
+    /// `VIDPIPE_HTTP_PORT`.
+    public var httpPort: Int
     /// PostgreSQL catalog (service mode). `PG_CONN_URI`; nil: the lake's SQLite file.
     public var postgresURI: String?
     /// How long one PostgreSQL call (a query, or a job's whole gold transaction) may go
@@ -40,6 +52,7 @@ public struct VidpipeConfiguration: Sendable, Equatable {
         ingest.memoryBudgetBytes = MachineMemory.defaultBudgetBytes
         return VidpipeConfiguration(
             ingest: ingest, inboxPollSeconds: 1, shutdownGraceSeconds: 30, logLevel: "info",
+            logMaxBytes: 10 << 20, logFiles: 5, httpHost: "127.0.0.1", httpPort: 9464,
             postgresURI: nil, postgresCallDeadlineSeconds: 30, smtp: nil, kafka: nil, topics: IntakeTopics())
     }
 

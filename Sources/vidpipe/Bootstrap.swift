@@ -42,12 +42,13 @@ struct Bootstrap {
         let console = consoleLevel ?? fileLevel
         let logFile = configuration.layout.logs + "/vidpipe.log"
         try? FileManager.default.createDirectory(atPath: configuration.layout.logs, withIntermediateDirectories: true)
+        let logSink = FileLogHandler.Sink(path: logFile, maxBytes: configuration.logMaxBytes, keptFiles: configuration.logFiles)
         LoggingSystem.bootstrap { label in
             var stderrHandler = StreamLogHandler.standardError(label: label)
             stderrHandler.logLevel = console
             var handlers: [any LogHandler] = [stderrHandler]
-            if let fileHandler = FileLogHandler(label: label, path: logFile) {
-                var fileHandler = fileHandler
+            if let logSink {
+                var fileHandler = FileLogHandler(label: label, sink: logSink)
                 fileHandler.logLevel = fileLevel
                 handlers.append(fileHandler)
             }
@@ -121,9 +122,11 @@ struct Bootstrap {
     /// A job runner over `catalog`. `inlineMail` delivers each job's mail right after its
     /// commit (the CLI); without it the mail waits in the catalog for the daemon's notifier.
     /// Before it returns, it settles what jobs killed earlier left staged in the lake.
-    func makeRunner(catalog: any Catalog, inlineMail: Bool = true) async throws -> JobRunner {
+    /// `progress` hears each task a job enters and how its decode advances.
+    func makeRunner(catalog: any Catalog, inlineMail: Bool = true,
+                    progress: (@Sendable (JobProgress) -> Void)? = nil) async throws -> JobRunner {
         let context = JobContext(configuration: configuration.ingest, catalog: catalog,
-                                 mailer: inlineMail ? mailTransport() : nil, logger: logger)
+                                 mailer: inlineMail ? mailTransport() : nil, logger: logger, progress: progress)
         let runner = try JobRunner(context: context)
         await runner.recoverStagedOutputs()
         return runner

@@ -27,12 +27,12 @@ struct ProcessCommand: AsyncParsableCommand {
         let bootstrap = try Bootstrap(consoleLevel: .warning)
         try bootstrap.checkLakeIsWritable()
         let catalog = try await bootstrap.openCatalog()
-        let runner = try await bootstrap.makeRunner(catalog: catalog)
+        let progress = ProgressDisplay(total: files.count)
+        let runner = try await bootstrap.makeRunner(catalog: catalog, progress: progress.update)
         let cwd = FileManager.default.currentDirectoryPath
         let requests = files.map { file in
             IngestRequest(path: file.hasPrefix("/") ? file : URL(fileURLWithPath: cwd + "/" + file).standardizedFileURL.path, email: email)
         }
-        let progress = ProgressLine(total: requests.count)
         let outcomes = await runner.run(requests, origin: .cli) { progress.advance(with: $0) }
         progress.finish()
         try? await catalog.close()

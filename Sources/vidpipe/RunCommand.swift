@@ -18,6 +18,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let bootstrap = try Bootstrap()
         try bootstrap.checkLakeIsWritable()
+        let metrics = Bootstrap.bootstrapPrometheus()
         let logger = bootstrap.logger
         let kafka = bootstrap.configuration.kafka
         var catalog = try await bootstrap.openCatalog()
@@ -56,8 +57,10 @@ struct RunCommand: AsyncParsableCommand {
         let notifier = NotifierService(catalog: catalog, mailer: bootstrap.mailTransport(),
                                        defaultSender: bootstrap.configuration.ingest.emailSender, logger: logger)
         // Shut down in reverse order: systemd hears STOPPING=1 first, then intake stops (jobs
-        // finish and commit their mail), then the notifier sends that mail in a last pass.
-        services += [.init(service: notifier), .init(service: intake)]
+        // finish and commit their mail), then the notifier sends that mail in a last pass; the
+        // HTTP endpoint stops last, so /metrics and /ready answer during the shutdown.
+        services += [.init(service: bootstrap.observabilityServer(catalog: catalog, registry: metrics)),
+                     .init(service: notifier), .init(service: intake)]
         if let systemd { services.append(.init(service: systemd)) }
         var configuration = ServiceGroupConfiguration(
             services: services,

@@ -21,7 +21,9 @@ struct LakeSnapshot: Equatable, CustomStringConvertible {
         let root = URL(fileURLWithPath: lake.root).resolvingSymlinksInPath().path
         let walker = FileManager.default.enumerator(atPath: root)
         while let relative = walker?.nextObject() as? String {
-            guard !relative.hasPrefix("logs"), !relative.hasPrefix("inbox"), !relative.hasPrefix("catalog.sqlite") else { continue }
+            // run/ holds the daemon's runtime state (its HTTP address), not data.
+            guard !relative.hasPrefix("logs"), !relative.hasPrefix("inbox"), !relative.hasPrefix("catalog.sqlite"),
+                  !relative.hasPrefix("run/") else { continue }
             let attributes = try FileManager.default.attributesOfItem(atPath: root + "/" + relative)
             guard attributes[.type] as? FileAttributeType == .typeRegular else { continue }
             files[relative] = (attributes[.size] as? Int) ?? -1

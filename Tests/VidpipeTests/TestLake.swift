@@ -30,6 +30,8 @@ struct TestLake {
         variables["VIDPIPE_DATALAKE"] = root
         variables["VIDPIPE_ALLOWED_ROOTS"] = incoming
         variables["VIDPIPE_LOG_LEVEL"] = "warning"
+        // Daemons of parallel tests must not fight over the default port.
+        variables["VIDPIPE_HTTP_PORT"] = "0"
         variables.merge(environment) { _, new in new }
         return variables
     }
@@ -78,7 +80,7 @@ struct TestLake {
         let logs = root + "/logs"
         guard FileManager.default.fileExists(atPath: logs) else { return [] }
         var found: [(request: String, entries: [[String: JSONValue]])] = []
-        for day in try FileManager.default.contentsOfDirectory(atPath: logs) where !day.hasSuffix(".log") {
+        for day in try FileManager.default.contentsOfDirectory(atPath: logs) where !day.hasPrefix("vidpipe.log") {
             for file in try FileManager.default.contentsOfDirectory(atPath: logs + "/" + day) where file.hasSuffix(".jsonl") {
                 let entries = try logEntries(logs + "/" + day + "/" + file)
                 let started = entries.first { $0["event"]?.text == "job.started" }

@@ -1,6 +1,7 @@
 import Foundation
 import Ingest
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 
@@ -32,8 +33,10 @@ public struct InboxService: Service {
         let slots = runner.context.configuration.jobConcurrency
         let inFlight = InFlightRequests()
         await withDiscardingTaskGroup { group in
+            let queueDepth = Gauge(label: "vidpipe_intake_queue_depth", dimensions: [("origin", "inbox")])
             while !Task.isShuttingDownGracefully, !Task.isCancelled {
-                for path in inbox.pending() {
+                let pending = inbox.pending()
+                for path in pending {
                     let taken = inFlight.paths.withLock { taken in
                         guard taken.count < slots, !taken.contains(path) else { return false }
                         return taken.insert(path).inserted
@@ -45,6 +48,8 @@ public struct InboxService: Service {
                         inFlight.paths.withLock { _ = $0.remove(path) }
                     }
                 }
+                // Request files seen and not taken: they wait for a job slot.
+                queueDepth.record(inFlight.paths.withLock { taken in pending.count(where: { !taken.contains($0) }) })
                 try? await Task.sleep(for: pollInterval)
             }
             logger.info("inbox closed for shutdown; waiting for jobs in flight", metadata: ["jobs": "\(inFlight.paths.withLock(\.count))"])

@@ -4,6 +4,7 @@ import Foundation
 import Ingest
 import Kafka
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 
@@ -86,11 +87,13 @@ public struct KafkaIntakeService: Service {
         try await withThrowingTaskGroup(of: Void.self) { polling in
             // Not cancelled on graceful shutdown: close() below ends it after the last commit.
             polling.addTask { try await consumer.run() }
+            polling.addTask { await recordLag() }
             onReady()
             await withDiscardingTaskGroup { jobs in
                 do {
                     for try await message in consumer.messages.cancelOnGracefulShutdown() {
-                        jobs.addTask { await handle(message) }
+                        let queued = QueuedMessage()
+                        jobs.addTask { await handle(message, queued: queued) }
                     }
                 } catch {
                     logger.error("the consumer failed", metadata: [LogKeys.error: "\(error)"])
@@ -99,13 +102,27 @@ public struct KafkaIntakeService: Service {
             }
             await consumer.close()
             await producer.close()
+            // The consumer's poll loop has ended with close(); this ends recordLag.
+            polling.cancelAll()
             try await polling.waitForAll()
         }
         logger.info("consumer closed")
     }
 
+    /// Records each assigned partition's lag every second, until cancelled.
+    private func recordLag() async {
+        while !Task.isCancelled {
+            for (partition, lag) in consumer.lag() {
+                Gauge(label: "vidpipe_kafka_consumer_lag",
+                      dimensions: [("topic", partition.topic), ("partition", "\(partition.partition)")]).record(lag)
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
     /// One message: decode, answer from the catalog or run the job, publish, commit.
-    private func handle(_ message: KafkaMessage) async {
+    private func handle(_ message: KafkaMessage, queued: QueuedMessage) async {
+        defer { queued.leave() }
         let origin = "\(message.topic)/\(message.partition)/\(message.offset)"
         var logger = logger
         logger[metadataKey: "message"] = "\(origin)"
@@ -119,7 +136,7 @@ public struct KafkaIntakeService: Service {
             return
         }
         logger[metadataKey: LogKeys.request] = "\(request.requestID)"
-        guard let outcome = await recordedOutcome(of: request, logger: logger) else { return }
+        guard let outcome = await recordedOutcome(of: request, logger: logger, admitted: queued.leave) else { return }
         guard await router.publish(outcome, for: message) else { return }
         await commit(message, logger: logger)
     }
@@ -127,7 +144,7 @@ public struct KafkaIntakeService: Service {
     /// The request's recorded outcome: from the catalog when it was done before (a
     /// redelivery), else by running the job until the catalog records it. Nil when the
     /// task was cancelled first (shutdown deadline): the message stays uncommitted.
-    private func recordedOutcome(of request: IngestRequest, logger: Logger) async -> JobOutcome? {
+    private func recordedOutcome(of request: IngestRequest, logger: Logger, admitted: @escaping @Sendable () -> Void) async -> JobOutcome? {
         var attempt = 0
         while !Task.isCancelled {
             attempt += 1
@@ -136,7 +153,7 @@ public struct KafkaIntakeService: Service {
                     logger.info("request already recorded; not running it again", metadata: [LogKeys.job: "\(job.id)"])
                     return JobOutcome(recorded: job)
                 }
-                let outcome = await runner.run(request, origin: .kafka)
+                let outcome = await runner.run(request, origin: .kafka, admitted: admitted)
                 // A job cut short by the deadline is not a result to publish.
                 if outcome.recorded, !Task.isCancelled { return outcome }
                 logger.warning("job not recorded; will run it again", metadata: [LogKeys.error: "\(outcome.message ?? "")"])
@@ -162,6 +179,20 @@ public struct KafkaIntakeService: Service {
             logger.warning("offset commit failed; the message will be redelivered", metadata: [LogKeys.error: "\(error)"])
         }
     }
+}
+
+/// A message counted in `vidpipe_intake_queue_depth{origin="kafka"}` from its arrival until
+/// its job holds a slot (or it needs none); leaving twice counts once.
+private final class QueuedMessage: Sendable {
+    private let waiting = Mutex(true)
+
+    init() { Self.depth.increment() }
+
+    @Sendable func leave() {
+        if waiting.withLock({ waiting in defer { waiting = false }; return waiting }) { Self.depth.decrement() }
+    }
+
+    private static var depth: Meter { Meter(label: "vidpipe_intake_queue_depth", dimensions: [("origin", "kafka")]) }
 }
 
 /// librdkafka lines logged lately, by gist, shared by librdkafka's threads.

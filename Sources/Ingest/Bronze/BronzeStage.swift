@@ -93,9 +93,12 @@ struct BronzeStage: Sendable {
     private func claimNewContent(_ hash: ContentHash, for ticket: JobTicket) async throws -> NewContent {
         await claims.claim(hash, for: ticket.id)
         if let existing = try await catalog.video(contentSHA256: hash.hex) {
+            ticket.log.videoID = existing.id
             throw SkipDownstream(reason: "duplicate of video \(existing.id) (\(existing.originalName), first seen \(existing.firstSeenAt.formatted(.iso8601)))")
         }
-        return NewContent(hash: hash, videoID: UUID().uuidString.lowercased())
+        let content = NewContent(hash: hash, videoID: UUID().uuidString.lowercased())
+        ticket.log.videoID = content.videoID
+        return content
     }
 
     /// Lets the next job with the same content go ahead, once this one has been recorded.

@@ -10,11 +10,16 @@ public struct JobContext: Sendable {
     /// the daemon's notifier, the only sender there.
     public var mailer: (any MailTransport)?
     public var logger: Logger
+    /// Told each task a job enters and how its decode advances (from the decode thread);
+    /// nil: nobody watches.
+    public var progress: (@Sendable (JobProgress) -> Void)?
 
-    public init(configuration: IngestConfiguration, catalog: any Catalog, mailer: (any MailTransport)?, logger: Logger) {
+    public init(configuration: IngestConfiguration, catalog: any Catalog, mailer: (any MailTransport)?, logger: Logger,
+                progress: (@Sendable (JobProgress) -> Void)? = nil) {
         self.configuration = configuration
         self.catalog = catalog
         self.mailer = mailer
         self.logger = logger
+        self.progress = progress
     }
 }

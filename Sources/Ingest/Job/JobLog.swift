@@ -5,6 +5,11 @@ import Synchronization
 public struct JobLogEntry: Codable, Sendable, Equatable {
     public var time: Date
     public var job: String
+    /// The caller's request id: on every line, so one grep follows a request.
+    public var requestID: String?
+    /// The video the job is about, on every line from the moment bronze has hashed the file
+    /// (the content decides it); the lines before carry none.
+    public var videoID: String?
     /// `job.started`, `task.running`, `task.succeeded`, `job.finished`, …
     public var event: String
     public var task: String?
@@ -16,6 +21,7 @@ public struct JobLogEntry: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case time, job, event, task, attempt, detail, error
+        case requestID = "request_id", videoID = "video_id"
         case durationMilliseconds = "duration_ms"
         case errorCode = "error_code"
     }
@@ -26,22 +32,31 @@ public struct JobLogEntry: Codable, Sendable, Equatable {
 public final class JobLog: Sendable {
     public let path: String
     private let jobID: String
+    private let requestID: String?
+    private let video = Mutex<String?>(nil)
     private let handle: Mutex<FileHandle?>
 
-    public init(directory: String, jobID: String, date: Date = Date()) {
+    public init(directory: String, jobID: String, requestID: String? = nil, date: Date = Date()) {
         let day = date.formatted(.iso8601.year().month().day())
         let folder = "\(directory)/\(day)"
         self.path = "\(folder)/\(jobID).jsonl"
         self.jobID = jobID
+        self.requestID = requestID
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: path, contents: nil)
         // A log that cannot be opened must not stop the job: the catalog still records it.
         self.handle = Mutex(FileHandle(forWritingAtPath: path))
     }
 
+    /// The video every later line names.
+    public var videoID: String? {
+        get { video.withLock { $0 } }
+        set { video.withLock { $0 = newValue } }
+    }
+
     public func write(_ event: String, task: String? = nil, attempt: Int? = nil, durationMilliseconds: Double? = nil,
                       errorCode: String? = nil, error: String? = nil, detail: [String: String]? = nil) {
-        let entry = JobLogEntry(time: Date(), job: jobID, event: event, task: task, attempt: attempt,
+        let entry = JobLogEntry(time: Date(), job: jobID, requestID: requestID, videoID: videoID, event: event, task: task, attempt: attempt,
                                 durationMilliseconds: durationMilliseconds, errorCode: errorCode, error: error, detail: detail)
         guard var line = try? JSONEncoder.vidpipeCompact.encode(entry) else { return }
         line.append(0x0A)

@@ -32,7 +32,7 @@ public final class JobTicket: Sendable {
         self.request = request
         self.origin = origin
         self.createdAt = Date()
-        self.log = JobLog(directory: logDirectory, jobID: id, date: createdAt)
+        self.log = JobLog(directory: logDirectory, jobID: id, requestID: request.requestID, date: createdAt)
     }
 
     /// The scheduler's observer: every transition goes to the job log and the task-run record.

@@ -20,7 +20,8 @@ public struct JobRunner: Sendable {
         let memoryBudget = configuration.memoryBudgetBytes.map { budget in
             WeightedSemaphore(capacity: Int(max(1, budget - IngestConfiguration.processBaseBytes)))
         }
-        self.dags = try JobDAGs(bronze: bronze, silver: SilverStage(configuration: configuration, memoryBudget: memoryBudget),
+        self.dags = try JobDAGs(bronze: bronze, silver: SilverStage(configuration: configuration, memoryBudget: memoryBudget,
+                                                                        progress: context.progress),
                                 gold: GoldStage(configuration: configuration, catalog: context.catalog, mailer: context.mailer))
         self.scheduler = TaskScheduler(cpuHeavyLimiter: AsyncSemaphore(permits: configuration.cpuConcurrency))
         self.jobSlots = AsyncSemaphore(permits: configuration.jobConcurrency)
@@ -53,9 +54,12 @@ public struct JobRunner: Sendable {
         }
     }
 
-    /// Runs one request: the whole DAG, or on a stop, gold alone to record why.
-    public func run(_ request: IngestRequest, origin: JobOrigin) async -> JobOutcome {
-        await run(admit(request, origin: origin, batch: nil))
+    /// Runs one request: the whole DAG, or on a stop, gold alone to record why. `admitted`
+    /// is called once the job holds its slot (it stops waiting in the intake's queue).
+    public func run(_ request: IngestRequest, origin: JobOrigin, admitted: @Sendable () -> Void = {}) async -> JobOutcome {
+        let admission = await admit(request, origin: origin, batch: nil)
+        admitted()
+        return await run(admission)
     }
 
     /// A job let in: its ticket, and whether it holds a job slot to give back.
@@ -75,9 +79,12 @@ public struct JobRunner: Sendable {
 
     private func run(_ admission: Admission) async -> JobOutcome {
         defer { if admission.holdsSlot { jobSlots.release() } }
+        JobMetrics.inFlight.increment()
+        defer { JobMetrics.inFlight.decrement() }
         let ticket = admission.ticket
         var logger = context.logger
         logger[metadataKey: LogKeys.job] = "\(ticket.id)"
+        logger[metadataKey: LogKeys.request] = "\(ticket.request.requestID)"
         logger[metadataKey: LogKeys.path] = "\(ticket.request.path)"
         ticket.log.write("job.started", detail: ["path": ticket.request.path, "origin": ticket.origin.rawValue,
                                                  "request_id": ticket.request.requestID])
@@ -98,6 +105,8 @@ public struct JobRunner: Sendable {
             gold = await recordStop(of: ticket, by: run)
         }
         staging?.end(recorded: gold.committed != nil)
+        if gold.committed != nil { countBytes(of: run) }
+        if let video = ticket.log.videoID { logger[metadataKey: LogKeys.video] = "\(video)" }
         await bronze.releaseClaims(of: ticket)
         if let committed = gold.committed { await recordGoldTaskRuns(of: ticket, after: committed, logger: logger) }
 
@@ -126,7 +135,33 @@ public struct JobRunner: Sendable {
             inputs[GoldStage.result] = try? JobResult.deleted(ticket: ticket, configuration: context.configuration)
             dag = dags.goldForFailure
         }
-        return await scheduler.run(dag, inputs: inputs, observer: ticket.observe)
+        return await scheduler.run(dag, inputs: inputs, observer: observer(of: ticket))
+    }
+
+    /// Every transition goes to the job's log and task runs, the task-duration metric, and
+    /// the progress display.
+    private func observer(of ticket: JobTicket) -> @Sendable (TaskTransition) -> Void {
+        let progress = context.progress
+        return { transition in
+            ticket.observe(transition)
+            JobMetrics.taskEnded(transition)
+            if transition.state == .running {
+                progress?(JobProgress(jobID: ticket.id, path: ticket.request.path, stage: transition.task))
+            }
+        }
+    }
+
+    /// The source bytes this recorded job read and the silver bytes it published.
+    private func countBytes(of run: DAGRunResult) {
+        if run.values[BronzeStage.hash] != nil, let file = run.values[BronzeStage.file] { JobMetrics.bytesIn(file.sizeBytes) }
+        guard let content = run.values[BronzeStage.newContent] else { return }
+        let folder = context.configuration.layout.silverFolder(videoID: content.videoID)
+        let files = FileManager.default.enumerator(atPath: folder)?.compactMap { $0 as? String } ?? []
+        let bytes = files.reduce(Int64(0)) { total, name in
+            let attributes = try? FileManager.default.attributesOfItem(atPath: folder + "/" + name)
+            return total + ((attributes?[.type] as? FileAttributeType) == .typeRegular ? (attributes?[.size] as? Int64 ?? 0) : 0)
+        }
+        JobMetrics.bytesOut(bytes)
     }
 
     /// The failure that stopped the job when it is the infrastructure's and not the video's:
@@ -152,7 +187,7 @@ public struct JobRunner: Sendable {
             var inputs = ArtifactValues()
             inputs[JobTicket.artifact] = ticket
             inputs[GoldStage.result] = stopped
-            let gold = await scheduler.run(dags.goldForFailure, inputs: inputs, observer: ticket.observe)
+            let gold = await scheduler.run(dags.goldForFailure, inputs: inputs, observer: observer(of: ticket))
             return (stopped, gold.committed, gold.failures.first?.error)
         } catch {
             return (nil, nil, error)
@@ -175,6 +210,7 @@ public struct JobRunner: Sendable {
         if interrupted {
             logger.notice("job interrupted by the shutdown; not recorded, it runs again on the next start")
         } else if outcome.recorded {
+            JobMetrics.recorded(state: outcome.state, verdict: outcome.verdict)
             logger.info("job finished", metadata: [LogKeys.state: "\(outcome.state.rawValue)", LogKeys.verdict: "\(outcome.verdict ?? "-")"])
         } else {
             logger.error("job could not be recorded", metadata: [LogKeys.error: "\(outcome.message ?? "")"])

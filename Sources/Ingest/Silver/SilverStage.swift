@@ -25,6 +25,8 @@ struct SilverStage: Sendable {
     let configuration: IngestConfiguration
     /// Bytes shared by every job's decode; nil: decodes are not bounded by memory.
     let memoryBudget: WeightedSemaphore?
+    /// Told how each decode advances; nil: only the frames metric hears of it.
+    let progress: (@Sendable (JobProgress) -> Void)?
 
     func addTasks(to dag: inout DAGBuilder) {
         var mediaOptions = TaskOptions.cpuHeavy(configuration, retry: false)
@@ -38,7 +40,7 @@ struct SilverStage: Sendable {
         // deleted or replaced once bronze has staged it no longer matters.
         dag.task("silver.media", inputs: JobTicket.artifact, BronzeStage.file, BronzeStage.staged, BronzeStage.probe,
                  BronzeStage.newContent, output: Self.media, options: mediaOptions) { ticket, file, staged, _, content in
-            try await runMediaPass(on: file, staged: staged, for: content,
+            try await runMediaPass(on: file, staged: staged, for: content, ticket: ticket,
                                    stagingFolder: configuration.layout.stagingFolder(jobID: ticket.id))
         }
         dag.task("silver.policy", inputs: BronzeStage.probe, Self.media, output: Self.policy, options: .inMemory) { probe, media in
@@ -54,9 +56,14 @@ struct SilverStage: Sendable {
 
     /// One decode of the staged source feeds every consumer. The outputs go to the job's
     /// staging folder (see ``SilverStaging``); the result names them where gold will publish them.
-    private func runMediaPass(on file: ValidatedFile, staged: StagedObject, for content: NewContent,
+    private func runMediaPass(on file: ValidatedFile, staged: StagedObject, for content: NewContent, ticket: JobTicket,
                               stagingFolder: String) async throws -> MediaPassResult {
-        let plan = mediaPassPlan(outputDirectory: stagingFolder)
+        var plan = mediaPassPlan(outputDirectory: stagingFolder)
+        // One hook serves the frames metric and the progress display.
+        plan.progress = { [progress] decode in
+            JobMetrics.decoded(frames: decode.newFrames)
+            progress?(JobProgress(jobID: ticket.id, path: ticket.request.path, stage: "silver.media", decode: decode))
+        }
         do {
             return try await MediaPass.run(path: staged.sourcePath, plan: plan)
                 .relocated(from: stagingFolder, to: configuration.layout.silverFolder(videoID: content.videoID))

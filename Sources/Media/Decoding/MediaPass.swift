@@ -14,6 +14,8 @@ public struct MediaPassPlan: Sendable {
     public var thumbnails: ThumbnailOptions?
     /// The encoding ladder; nil or no rungs skips renditions.
     public var ladder: RenditionLadder?
+    /// Called from the decode thread a few times a second and at the end; nil: no reports.
+    public var progress: (@Sendable (DecodeProgress) -> Void)?
 
     public init(qc: QCOptions = QCOptions(), enrichment: EnrichmentOptions? = EnrichmentOptions(), outputDirectory: String,
                 thumbnails: ThumbnailOptions? = ThumbnailOptions(), ladder: RenditionLadder? = .default) {
@@ -101,6 +103,7 @@ public enum MediaPass {
         consumers += enrichment?.all ?? []
         if let thumbnails { consumers.append(thumbnails) }
         if let renditions { consumers.append(renditions) }
+        if let progress = plan.progress { consumers.append(ProgressReporter(report: progress)) }
         let decode = try run(path: path, consumers: consumers)
         return MediaPassResult(decode: decode, qc: checks.report(decode: decode), enrichment: enrichment?.report(),
                                thumbnails: thumbnails?.result, renditions: renditions?.results ?? [])
