@@ -53,9 +53,10 @@ public struct JobRunner: Sendable {
         }
     }
 
-    /// Runs one request: the whole DAG, or on a stop, gold alone to record why.
-    public func run(_ request: IngestRequest, origin: JobOrigin) async -> JobOutcome {
-        await run(admit(request, origin: origin, batch: nil))
+    /// Runs one request: the whole DAG, or on a stop, gold alone to record why. `retryOf`
+    /// links the job to the failed or rejected job it runs again.
+    public func run(_ request: IngestRequest, origin: JobOrigin, retryOf: String? = nil) async -> JobOutcome {
+        await run(admit(request, origin: origin, retryOf: retryOf, batch: nil))
     }
 
     /// A job let in: its ticket, and whether it holds a job slot to give back.
@@ -66,9 +67,9 @@ public struct JobRunner: Sendable {
 
     /// Waits for a job slot and issues the ticket. Without a slot (the wait was cancelled
     /// by the shutdown) the job still runs, to record that it was interrupted.
-    private func admit(_ request: IngestRequest, origin: JobOrigin, batch: String?) async -> Admission {
+    private func admit(_ request: IngestRequest, origin: JobOrigin, retryOf: String? = nil, batch: String?) async -> Admission {
         let slot: Void? = try? await jobSlots.acquire()
-        let ticket = JobTicket(request: request, origin: origin, logDirectory: context.configuration.layout.logs)
+        let ticket = JobTicket(request: request, origin: origin, retryOf: retryOf, logDirectory: context.configuration.layout.logs)
         if let batch { await bronze.claims.admit(ticket.id, batch: batch) }
         return Admission(ticket: ticket, holdsSlot: slot != nil)
     }
