@@ -15,7 +15,7 @@ struct RetryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retry",
         abstract: "Run a failed or rejected job again, as a new job linked to the old one, and say what happened.",
-        discussion: "Exit status: 0 when the retry is accepted, 1 when it is rejected or failed again (or the job cannot be retried)."
+        discussion: "Exit status: 0 when the retry is accepted, 1 when it is rejected or failed again, finds the file unchanged, or the job cannot be retried."
     )
 
     @Argument(help: "The failed or rejected job's id (or its request id).")
@@ -52,30 +52,32 @@ struct RetryCommand: AsyncParsableCommand {
         let requestID = "retry-\(old.id)"
         if let recorded = try await inspection.catalog.job(requestID: requestID) {
             await inspection.close()
-            return try report(Report(retried: old.id, action: "already_retried", job: JobOutcome(recorded: recorded)))
+            return try report(Report(retried: old.id, action: "already_retried", job: JobOutcome(recorded: recorded)), of: old)
         }
         try inspection.bootstrap.checkLakeIsWritable()
         let runner = try await inspection.bootstrap.makeRunner(catalog: inspection.catalog)
         let request = IngestRequest(path: old.sourcePath, requestID: requestID, email: email)
         let outcome = await runner.run(request, origin: .cli, retryOf: old.id)
         await inspection.close()
-        try report(Report(retried: old.id, action: "ran", job: outcome), unchangedContentOf: old)
+        try report(Report(retried: old.id, action: "ran", job: outcome), of: old)
     }
 
-    private func report(_ report: Report, unchangedContentOf old: JobRecord? = nil) throws {
+    private func report(_ report: Report, of old: JobRecord) throws {
         let outcome = report.job
+        // The same bytes as the video the old job rejected: the retry changed nothing.
+        let unchanged = outcome.state == .duplicate && outcome.duplicateOf != nil && outcome.duplicateOf == old.videoID
         if json {
             try CatalogInspection.printJSON(report)
         } else if report.action == "already_retried" {
             print("job \(report.retried) was already retried as job \(outcome.jobID): \(outcome.state.rawValue)"
-                  + (outcome.isAccepted ? "" : "; to try again, run: vidpipe retry \(outcome.jobID)"))
+                  + (outcome.isAccepted && !unchanged ? "" : "; to try again, run: vidpipe retry \(outcome.jobID)"))
         } else {
             print("retried job \(report.retried) as job \(outcome.jobID) (request \(outcome.requestID)):")
             print(SummaryTable.render([outcome]))
-            if let old, outcome.state == .duplicate, outcome.duplicateOf != nil, outcome.duplicateOf == old.videoID {
+            if unchanged {
                 print("the file has not changed since job \(old.id) (same content as its video \(old.videoID ?? "")): fix the file, then retry job \(outcome.jobID)")
             }
         }
-        if !outcome.isAccepted { throw ExitStatus.someRejected }
+        if !outcome.isAccepted || unchanged { throw ExitStatus.someRejected }
     }
 }

@@ -231,6 +231,34 @@ import VidpipeTestSupport
         #expect((shownOld["retries"] as? [[String: Any]])?.map { $0["id"] as? String } == [newID])
     }
 
+    /// Retrying a policy rejection without changing the file finds the same content: the
+    /// retry is a duplicate of the rejected video and says so; once the file is fixed, that
+    /// retry is retried in turn.
+    @Test func retryOfAnUnchangedFileIsADuplicateAndItsRetryRunsTheFixedFile() throws {
+        var inspected = try InspectedLake(.sqlite)
+        defer { inspected.remove() }
+        inspected.lake.environment["VIDPIPE_POLICY_AUDIO"] = "require"
+        let lake = inspected.lake
+        let path = lake.incoming + "/mute.mp4"
+        try Clip.silent(path)
+        let (_, first) = try lake.process([path])
+        let old = try #require(first.jobs.first)
+        #expect(old.errorCode == "policy_rejected")
+
+        let unchanged = try lake.vidpipe(["retry", old.jobId])
+        #expect(unchanged.status == 1)
+        #expect(unchanged.text.contains("the file has not changed since job \(old.jobId)"), "\(unchanged.text)")
+        let rows = try inspected.oracle("SELECT id, state, duplicate_of FROM jobs WHERE retry_of = '\(old.jobId)'")
+        let duplicate = try #require(rows.first?.split(separator: "|", omittingEmptySubsequences: false).map(String.init))
+        #expect(Array(duplicate.dropFirst()) == ["duplicate", old.videoId ?? "?"], "\(rows)")
+
+        try FileManager.default.removeItem(atPath: path)
+        try Clip.good(path)
+        let fixed = try #require(try inspected.json(["retry", duplicate[0]]) as? [String: Any])
+        #expect((fixed["job"] as? [String: Any])?["state"] as? String == "succeeded")
+        #expect(try inspected.oracle("SELECT state FROM jobs WHERE retry_of = '\(duplicate[0])'") == ["succeeded"])
+    }
+
     @Test func probeNamesTheErrorCodeNotASwiftType() throws {
         let inspected = try InspectedLake(.sqlite)
         defer { inspected.remove() }
