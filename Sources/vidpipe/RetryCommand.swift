@@ -51,8 +51,9 @@ struct RetryCommand: AsyncParsableCommand {
         }
         let requestID = "retry-\(old.id)"
         if let recorded = try await inspection.catalog.job(requestID: requestID) {
+            let outcome = try await JobOutcome.recorded(recorded, in: inspection.catalog)
             await inspection.close()
-            return try report(Report(retried: old.id, action: "already_retried", job: JobOutcome(recorded: recorded)), of: old)
+            return try report(Report(retried: old.id, action: "already_retried", job: outcome), of: old)
         }
         try inspection.bootstrap.checkLakeIsWritable()
         let runner = try await inspection.bootstrap.makeRunner(catalog: inspection.catalog)

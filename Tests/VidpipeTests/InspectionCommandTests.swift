@@ -216,7 +216,13 @@ import VidpipeTestSupport
         // Once is enough: the recorded retry answers, nothing runs again.
         let again = try #require(try inspected.json(["retry", old.jobId]) as? [String: Any])
         #expect(again["action"] as? String == "already_retried")
-        #expect((again["job"] as? [String: Any])?["job_id"] as? String == newID)
+        let answered = try #require(again["job"] as? [String: Any])
+        #expect(answered["job_id"] as? String == newID)
+        // Answered from the catalog as the run itself reported it: findings, renditions, mail.
+        for key in ["findings", "renditions", "notifications"] {
+            #expect((answered[key] as? [Any])?.count == (newJob[key] as? [Any])?.count, "\(key)")
+        }
+        #expect((answered["renditions"] as? [Any])?.isEmpty == false)
         #expect(try inspected.oracle("SELECT count(*) FROM jobs") == ["2"])
         #expect(try lake.jobsStarted().values.reduce(0, +) == 2)
 

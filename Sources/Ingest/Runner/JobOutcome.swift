@@ -41,7 +41,17 @@ public struct JobOutcome: Sendable, Codable, Equatable {
 }
 
 extension JobOutcome {
-    /// The outcome of a job recorded earlier, for a redelivered request.
+    /// The outcome of a job recorded earlier, for a redelivered request, with the findings
+    /// and renditions the catalog holds (loudness and decode health live in `qc.json`).
+    public static func recorded(_ job: JobRecord, in catalog: any Catalog) async throws -> JobOutcome {
+        var outcome = JobOutcome(recorded: job)
+        outcome.findings = try await catalog.findings(jobID: job.id).map(PolicyFinding.init(recorded:))
+        if let videoID = job.videoID { outcome.renditions = try await catalog.renditions(videoID: videoID) }
+        outcome.notifications = try await catalog.notifications(jobID: job.id).map(\.id)
+        return outcome
+    }
+
+    /// The outcome of a job recorded earlier, as its row alone tells it.
     public init(recorded job: JobRecord) {
         self.init(
             jobID: job.id, requestID: job.requestID ?? "", path: job.sourcePath, state: job.state, verdict: job.verdict,
