@@ -24,6 +24,14 @@ public protocol Catalog: Sendable {
     func jobs(sourcePath: String) async throws -> [JobRecord]
     /// The newest jobs, newest first.
     func recentJobs(limit: Int) async throws -> [JobRecord]
+    /// Jobs matching `query`, newest first.
+    func jobs(matching query: JobQuery) async throws -> [JobRecord]
+    /// Jobs of a video: the one that stored it and those found to duplicate it, newest first.
+    func jobs(videoID: String) async throws -> [JobRecord]
+    /// Jobs that run `jobID` again (``JobRecord/retryOf``), oldest first.
+    func retries(of jobID: String) async throws -> [JobRecord]
+    /// Jobs counted by state and verdict, all of them or those finished since a time.
+    func jobTallies(finishedSince since: Date?) async throws -> [JobTally]
     /// Task runs of a job, in order of task name and attempt.
     func taskRuns(jobID: String) async throws -> [TaskRunRecord]
     /// Findings of a job, in the order they were committed.

@@ -1,7 +1,7 @@
 import Execution
 
 /// An error from a ``Catalog``, with a code to branch on and whether trying again may help.
-public struct CatalogError: RetryableError, Sendable, CustomStringConvertible {
+public struct CatalogError: RetryableError, CodedError, Sendable, CustomStringConvertible {
     /// What went wrong, as an extensible set of codes.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String
@@ -45,5 +45,5 @@ public struct CatalogError: RetryableError, Sendable, CustomStringConvertible {
         self.line = line
     }
 
-    public var description: String { "CatalogError.\(code): \(message) (\(file):\(line))" }
+    public var description: String { "\(code): \(message)" }
 }

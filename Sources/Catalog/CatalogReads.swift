@@ -1,3 +1,5 @@
+import Foundation
+
 /// The ``Catalog`` reads, one statement each, for every database. Orders are total (text
 /// tie-breakers in byte order), so both databases list rows alike.
 extension CatalogConnection {
@@ -30,6 +32,63 @@ extension CatalogConnection {
         return try await fetch(
             JobRecord.self, "SELECT * FROM jobs ORDER BY created_at DESC, id\(dialect: .byteOrder) DESC LIMIT \(limit)"
         )
+    }
+
+    package func jobs(matching query: JobQuery) async throws -> [JobRecord] {
+        guard query.limit > 0 else { return [] }
+        var statement: CatalogStatement = "SELECT * FROM jobs WHERE 1 = 1"
+        if !query.states.isEmpty {
+            statement.append(sql: " AND state IN (")
+            for (index, state) in query.states.enumerated() {
+                if index > 0 { statement.append(sql: ", ") }
+                statement.append(state)
+            }
+            statement.append(sql: ")")
+        }
+        if let since = query.createdSince {
+            statement.append(sql: " AND created_at >= ")
+            statement.append(since)
+        }
+        statement.append(sql: " ORDER BY created_at DESC, id")
+        statement.append(dialect: .byteOrder)
+        statement.append(sql: " DESC LIMIT ")
+        statement.append(query.limit)
+        return try await fetch(JobRecord.self, statement)
+    }
+
+    package func jobs(videoID: String) async throws -> [JobRecord] {
+        try await fetch(
+            JobRecord.self,
+            """
+            SELECT * FROM jobs WHERE video_id = \(videoID) OR duplicate_of = \(videoID)
+            ORDER BY created_at DESC, id\(dialect: .byteOrder) DESC
+            """
+        )
+    }
+
+    package func retries(of jobID: String) async throws -> [JobRecord] {
+        try await fetch(
+            JobRecord.self, "SELECT * FROM jobs WHERE retry_of = \(jobID) ORDER BY created_at, id\(dialect: .byteOrder)"
+        )
+    }
+
+    package func jobTallies(finishedSince since: Date?) async throws -> [JobTally] {
+        // SUM of a BIGINT is NUMERIC in PostgreSQL: cast back so both databases give an integer.
+        var statement: CatalogStatement = """
+            SELECT j.state, j.verdict, COUNT(*) AS jobs, CAST(COALESCE(SUM(v.size_bytes), 0) AS BIGINT) AS video_bytes
+            FROM jobs j LEFT JOIN videos v ON v.id = j.video_id
+            """
+        if let since {
+            statement.append(sql: " WHERE j.finished_at >= ")
+            statement.append(since)
+        }
+        statement.append(sql: " GROUP BY j.state, j.verdict")
+        let rows = try await execute(statement, table: "jobs")
+        // Sorted here: the databases place NULL verdicts at opposite ends.
+        return try rows.map { row in
+            JobTally(state: try row.value("state", of: "jobs"), verdict: try row.optionalString("verdict"),
+                     jobs: try row.int64("jobs"), videoBytes: try row.int64("video_bytes"))
+        }.sorted { ($0.state.rawValue, $0.verdict ?? "") < ($1.state.rawValue, $1.verdict ?? "") }
     }
 
     package func taskRuns(jobID: String) async throws -> [TaskRunRecord] {

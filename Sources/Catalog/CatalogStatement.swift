@@ -102,6 +102,10 @@ package struct CatalogStatement: Sendable, ExpressibleByStringInterpolation {
         parts.append(.sql(sql))
     }
 
+    package mutating func append(dialect clause: DialectClause) {
+        parts.append(.clause(clause))
+    }
+
     package mutating func append(_ value: some CatalogBindable) {
         parts.append(.value(value.catalogValue))
     }

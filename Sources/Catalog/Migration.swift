@@ -41,7 +41,7 @@ extension Migration {
     /// DOUBLE PRECISION; JSON is TEXT in SQLite and JSON in PostgreSQL (JSON, not JSONB:
     /// JSONB reorders keys and respaces, so the text would not read back as written). Ids are TEXT in both,
     /// so UUID strings read back exactly as written.
-    public static let all: [Migration] = [initial, silver, notificationOutbox, jobSidecar]
+    public static let all: [Migration] = [initial, silver, notificationOutbox, jobSidecar, jobRetry]
 }
 
 extension Migration {
@@ -153,5 +153,22 @@ extension Migration {
         name: "job_sidecar",
         sqlite: ["ALTER TABLE jobs ADD COLUMN sidecar_json TEXT"],
         postgres: ["ALTER TABLE jobs ADD COLUMN sidecar_json JSON"]
+    )
+}
+
+extension Migration {
+    /// Version 5: a job run again by `vidpipe retry` points at the job it retries, so the
+    /// history of a file that was fixed and sent again stays one chain.
+    static let jobRetry = Migration(
+        version: 5,
+        name: "job_retry",
+        sqlite: [
+            "ALTER TABLE jobs ADD COLUMN retry_of TEXT REFERENCES jobs (id)",
+            "CREATE INDEX jobs_retry_of ON jobs (retry_of)",
+        ],
+        postgres: [
+            "ALTER TABLE jobs ADD COLUMN retry_of TEXT REFERENCES jobs (id)",
+            "CREATE INDEX jobs_retry_of ON jobs (retry_of)",
+        ]
     )
 }

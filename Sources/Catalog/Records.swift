@@ -120,12 +120,14 @@ public struct JobRecord: Codable, Sendable, Equatable {
     public var logPath: String?
     /// The metadata the video arrived with (its sidecar merged with the request's), as JSON.
     public var sidecarJSON: String?
+    /// The failed or rejected job this one runs again (`vidpipe retry`).
+    public var retryOf: String?
 
     public init(
         id: String, requestID: String? = nil, origin: String, sourcePath: String, state: JobState,
         verdict: String? = nil, errorCode: String? = nil, errorMessage: String? = nil, videoID: String? = nil,
         duplicateOf: String? = nil, createdAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil,
-        logPath: String? = nil, sidecarJSON: String? = nil
+        logPath: String? = nil, sidecarJSON: String? = nil, retryOf: String? = nil
     ) {
         self.id = id
         self.requestID = requestID
@@ -142,6 +144,7 @@ public struct JobRecord: Codable, Sendable, Equatable {
         self.finishedAt = finishedAt
         self.logPath = logPath
         self.sidecarJSON = sidecarJSON
+        self.retryOf = retryOf
     }
 }
 

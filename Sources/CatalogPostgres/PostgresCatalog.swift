@@ -109,6 +109,22 @@ public final class PostgresCatalog: Catalog {
         try await autocommit { try await $0.recentJobs(limit: limit) }
     }
 
+    public func jobs(matching query: JobQuery) async throws -> [JobRecord] {
+        try await autocommit { try await $0.jobs(matching: query) }
+    }
+
+    public func jobs(videoID: String) async throws -> [JobRecord] {
+        try await autocommit { try await $0.jobs(videoID: videoID) }
+    }
+
+    public func retries(of jobID: String) async throws -> [JobRecord] {
+        try await autocommit { try await $0.retries(of: jobID) }
+    }
+
+    public func jobTallies(finishedSince since: Date?) async throws -> [JobTally] {
+        try await autocommit { try await $0.jobTallies(finishedSince: since) }
+    }
+
     public func taskRuns(jobID: String) async throws -> [TaskRunRecord] {
         try await autocommit { try await $0.taskRuns(jobID: jobID) }
     }

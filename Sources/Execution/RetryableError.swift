@@ -9,3 +9,18 @@ public protocol RetryableError: Error {
     /// never will (bad input, bad configuration).
     var isRetryable: Bool { get }
 }
+
+/// An error with a stable snake_case code (`no_streams`, `timed_out`): the name users see
+/// in the CLI, the catalog and the job logs, where a Swift type name would mean nothing.
+public protocol CodedError: Error {
+    associatedtype Code: CustomStringConvertible
+    var code: Code { get }
+}
+
+extension Error {
+    /// The error's code when it has one, else its type's name.
+    public var codeName: String {
+        if let coded = self as? any CodedError { return "\(coded.code)" }
+        return String(describing: type(of: self))
+    }
+}

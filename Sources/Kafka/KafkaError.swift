@@ -7,7 +7,7 @@ import Execution
 /// the same operation may succeed later (a broker down, a timeout) or never will (bad
 /// configuration, a message too large), so a scheduler can pick retry or dead-letter
 /// without matching strings.
-public struct KafkaError: RetryableError, CustomStringConvertible, Sendable {
+public struct KafkaError: RetryableError, CodedError, CustomStringConvertible, Sendable {
     /// What went wrong. Extensible: new codes may be added, so switch with a default.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Sendable {
@@ -63,7 +63,7 @@ public struct KafkaError: RetryableError, CustomStringConvertible, Sendable {
 
     public var description: String {
         let retry = isRetryable ? ", retryable" : ""
-        return "KafkaError.\(code)\(retry): \(message) (\(file):\(line))"
+        return "\(code)\(retry): \(message)"
     }
 
     /// Wraps a librdkafka response code, classifying whether it is transient.

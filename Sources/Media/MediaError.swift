@@ -4,7 +4,7 @@ import Execution
 ///
 /// `code` is what callers switch on (retry, dead-letter, count by kind); `message` is for
 /// people: it names the file, says what is wrong and what to do about it.
-public struct MediaError: RetryableError, Sendable, CustomStringConvertible {
+public struct MediaError: RetryableError, CodedError, Sendable, CustomStringConvertible {
     /// An extensible error kind, a stable snake_case string. New kinds are new static
     /// constants, so adding one never breaks a caller's `switch` with a `default` branch.
     public struct Code: Hashable, Sendable, RawRepresentable, CustomStringConvertible {
@@ -79,7 +79,7 @@ public struct MediaError: RetryableError, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        var text = "MediaError.\(code): \(message)"
+        var text = "\(code): \(message)"
         if let averror { text += " [averror \(averror)]" }
         return text
     }

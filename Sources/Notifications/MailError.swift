@@ -2,7 +2,7 @@ import Execution
 
 /// An error from building or delivering an email, with a code to branch on and whether trying
 /// again may help.
-public struct MailError: RetryableError, Sendable, CustomStringConvertible {
+public struct MailError: RetryableError, CodedError, Sendable, CustomStringConvertible {
     /// What went wrong, as an extensible set of stable snake_case codes.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String
@@ -45,5 +45,5 @@ public struct MailError: RetryableError, Sendable, CustomStringConvertible {
         self.line = line
     }
 
-    public var description: String { "MailError.\(code): \(message) (\(file):\(line))" }
+    public var description: String { "\(code): \(message)" }
 }

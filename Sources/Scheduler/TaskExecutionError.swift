@@ -1,7 +1,7 @@
 import Execution
 
 /// A failure raised by the scheduler itself while running a node.
-public struct TaskExecutionError: RetryableError, Hashable, CustomStringConvertible {
+public struct TaskExecutionError: RetryableError, CodedError, Hashable, CustomStringConvertible {
     /// What went wrong, as a stable snake_case string.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String

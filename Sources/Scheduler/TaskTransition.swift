@@ -39,8 +39,9 @@ public struct TaskTransition: Sendable, Hashable, Codable {
     public let duration: Duration?
     /// For `failed` and `retrying`: the error description; for `skipped` and `cancelled`: the reason.
     public let detail: String?
-    /// For `failed` and `retrying`: the error's type name, for counting failures by kind.
-    public let errorType: String?
+    /// For `failed` and `retrying`: the error's code (`timed_out`, `no_streams`), or its type
+    /// name when it has none, for counting failures by kind.
+    public let errorCode: String?
 }
 
 /// Per-task state clock: stamps transitions with wall time and the duration of the previous state.
@@ -60,7 +61,7 @@ struct TaskStateClock {
             task: task, state: state, attempt: attempt, at: Date(),
             duration: enteredPreviousState.map { now - $0 },
             detail: detail ?? error.map { String(describing: $0) },
-            errorType: error.map { String(describing: type(of: $0)) }
+            errorCode: error.map { $0.codeName }
         )
     }
 }

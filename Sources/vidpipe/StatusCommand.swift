@@ -3,84 +3,121 @@ import Catalog
 import Foundation
 import Ingest
 
-/// `vidpipe status [ID|PATH]`: job state from the catalog.
+/// `vidpipe status [ID|PATH]`: the catalog's summary, or one job.
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show recent jobs, or one job (by job, request or video id) or the jobs of one file path."
+        abstract: "Summarise the catalog (jobs by state and verdict, the last hour, recent failures), or show one job.",
+        discussion: "With a job id, request id, video id or file path: that job's task runs in DAG order. `vidpipe jobs` lists jobs; `vidpipe show` tells everything about one."
     )
 
-    @Argument(help: "A job id, request id, video id, or a file path. Omit for the most recent jobs.")
+    @Argument(help: "A job id, request id, video id, or a file path. Omit for the summary.")
     var target: String?
 
-    @Option(help: "How many recent jobs to list.")
-    var limit = 20
+    @Option(help: "How many recent failures the summary lists.")
+    var failures = 10
 
     @Flag(help: "Print JSON.")
     var json = false
 
-    /// Everything known about one job.
+    /// The catalog at a glance.
+    struct Summary: Encodable {
+        var catalog: String
+        var generatedAt: Date
+        /// Every job, counted by state and verdict.
+        var totals: [JobTally]
+        var lastHour: Throughput
+        /// The newest failed and rejected jobs, with their reasons.
+        var recentFailures: [JobRecord]
+    }
+
+    /// Jobs that finished in a window, and the bytes of their videos.
+    struct Throughput: Encodable {
+        var since: Date
+        var jobs: Int64
+        var videoBytes: Int64
+        var byState: [JobTally]
+    }
+
+    /// Everything the catalog holds about one job's run.
     struct JobDetail: Encodable {
         var job: JobRecord
         var video: VideoRecord?
-        var streams: [StreamRecord]
         var taskRuns: [TaskRunRecord]
-        var findings: [QCFindingRecord]
-        var notifications: [NotificationRecord]
+        var findings: [PolicyFinding]
+        var notifications: [String]
+    }
+
+    func validate() throws {
+        guard failures >= 0 else { throw ValidationError("--failures must be 0 or more") }
     }
 
     func run() async throws {
-        let bootstrap = try Bootstrap(consoleLevel: .warning)
-        let catalog = try await bootstrap.openCatalog()
-        defer { Task { try? await catalog.close() } }
-
+        let inspection = try await CatalogInspection.open()
+        defer { Task { await inspection.close() } }
+        let catalog = inspection.catalog
         guard let target else {
-            try emit(list: try await catalog.recentJobs(limit: limit))
+            try emit(try await summary(inspection))
             return
         }
-        let byID = try await catalog.job(id: target)
-        let byRequest = byID == nil ? try await catalog.job(requestID: target) : nil
-        if let job = byID ?? byRequest {
-            try emit(detail: try await detail(of: job, catalog: catalog))
+        if let job = try await inspection.job(target) {
+            try emit(detail: try await detail(of: job, inspection))
             return
         }
-        if let video = try await catalog.video(id: target) {
-            try emit(list: try await catalog.jobs(sourcePath: video.sourcePath))
-            return
+        let jobs = if let video = try await catalog.video(id: target) {
+            try await catalog.jobs(videoID: video.id)
+        } else {
+            try await catalog.jobs(sourcePath: CatalogInspection.absolutePath(target))
         }
-        let path = URL(fileURLWithPath: target, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath + "/")).standardizedFileURL.path
-        let jobs = try await catalog.jobs(sourcePath: path)
-        guard !jobs.isEmpty else {
-            FileHandle.standardError.write(Data("vidpipe: no job, request, video or file path \"\(target)\" in the catalog \(bootstrap.configuration.layout.catalog)\n".utf8))
-            throw ExitStatus.someRejected
+        guard !jobs.isEmpty else { throw inspection.notFound("job, request, video or file path", target) }
+        if jobs.count == 1 {
+            try emit(detail: try await detail(of: jobs[0], inspection))
+        } else if json {
+            try CatalogInspection.printJSON(jobs)
+        } else {
+            print(JobTable.render(jobs))
         }
-        if jobs.count == 1 { try emit(detail: try await detail(of: jobs[0], catalog: catalog)) } else { try emit(list: jobs) }
     }
 
-    private func detail(of job: JobRecord, catalog: any Catalog) async throws -> JobDetail {
+    private func summary(_ inspection: CatalogInspection) async throws -> Summary {
+        let now = Date()
+        let hourAgo = now.addingTimeInterval(-3_600)
+        let lastHour = try await inspection.catalog.jobTallies(finishedSince: hourAgo)
+        return Summary(
+            catalog: inspection.bootstrap.catalogDescription, generatedAt: now,
+            totals: try await inspection.catalog.jobTallies(finishedSince: nil),
+            lastHour: Throughput(since: hourAgo, jobs: lastHour.map(\.jobs).reduce(0, +),
+                                 videoBytes: lastHour.map(\.videoBytes).reduce(0, +), byState: lastHour),
+            recentFailures: try await inspection.catalog.jobs(matching: JobQuery(states: [.failed, .rejected], limit: failures)))
+    }
+
+    private func detail(of job: JobRecord, _ inspection: CatalogInspection) async throws -> JobDetail {
+        let catalog = inspection.catalog
         let video = try await (job.videoID ?? job.duplicateOf).asyncMap { try await catalog.video(id: $0) } ?? nil
-        return JobDetail(job: job, video: video, streams: try await video.asyncMap { try await catalog.streams(videoID: $0.id) } ?? [],
-                         taskRuns: try await catalog.taskRuns(jobID: job.id), findings: try await catalog.findings(jobID: job.id),
-                         notifications: try await catalog.notifications(jobID: job.id))
+        return JobDetail(job: job, video: video, taskRuns: try inspection.inDAGOrder(try await catalog.taskRuns(jobID: job.id)),
+                         findings: try await catalog.findings(jobID: job.id).map(PolicyFinding.init(recorded:)),
+                         notifications: try await catalog.notifications(jobID: job.id).map(\.id))
     }
 
-    private func emit(list jobs: [JobRecord]) throws {
-        if json {
-            print(String(decoding: try JSONEncoder.vidpipe.encode(jobs), as: UTF8.self))
-            return
-        }
-        let rows = jobs.map { job in
-            [job.id, job.createdAt.formatted(.iso8601), job.state.rawValue, job.verdict ?? "-",
-             (job.sourcePath as NSString).lastPathComponent, job.errorCode ?? job.duplicateOf.map { "duplicate of \($0)" } ?? ""]
-        }
-        print(TextTable.render(header: ["JOB", "CREATED", "STATE", "VERDICT", "FILE", "NOTE"], rows: rows))
+    private func emit(_ summary: Summary) throws {
+        if json { return try CatalogInspection.printJSON(summary) }
+        let total = summary.totals.map(\.jobs).reduce(0, +)
+        print("catalog   \(summary.catalog)\njobs      \(total)\n")
+        print(TextTable.render(header: ["STATE", "VERDICT", "JOBS", "VIDEO BYTES"], rows: summary.totals.map { tally in
+            [tally.state.rawValue, tally.verdict ?? "-", "\(tally.jobs)", "\(tally.videoBytes)"]
+        }))
+        let hour = summary.lastHour
+        print("\nlast hour: \(hour.jobs) jobs finished, \(ByteCountFormatter.string(fromByteCount: hour.videoBytes, countStyle: .file)) of video"
+              + (hour.byState.isEmpty ? "" : " (" + hour.byState.map { "\($0.jobs) \($0.state.rawValue)" }.joined(separator: ", ") + ")"))
+        guard !summary.recentFailures.isEmpty else { return }
+        print("\nrecent failures:\n" + TextTable.render(header: ["JOB", "CREATED", "STATE", "FILE", "REASON"], rows: summary.recentFailures.map { job in
+            [job.id, job.createdAt.formatted(.iso8601), job.state.rawValue, (job.sourcePath as NSString).lastPathComponent,
+             "\(job.errorCode ?? "-"): \(job.errorMessage ?? "")"]
+        }))
     }
 
     private func emit(detail: JobDetail) throws {
-        if json {
-            print(String(decoding: try JSONEncoder.vidpipe.encode(detail), as: UTF8.self))
-            return
-        }
+        if json { return try CatalogInspection.printJSON(detail) }
         let job = detail.job
         var lines = [
             "job       \(job.id)", "request   \(job.requestID ?? "-")", "file      \(job.sourcePath)",
@@ -88,23 +125,38 @@ struct StatusCommand: AsyncParsableCommand {
             "created   \(job.createdAt.formatted(.iso8601))",
         ]
         if let code = job.errorCode { lines.append("error     \(code): \(job.errorMessage ?? "")") }
+        if let retried = job.retryOf { lines.append("retry of  \(retried)") }
         if let video = detail.video {
             lines.append("video     \(video.id) sha256 \(video.contentSHA256)")
             lines.append("bronze    \(video.bronzePath)")
         }
         if let log = job.logPath { lines.append("log       \(log)") }
         print(lines.joined(separator: "\n"))
-        if !detail.taskRuns.isEmpty {
-            print("\n" + TextTable.render(header: ["TASK", "ATTEMPT", "STATE", "MS", "ERROR"], rows: detail.taskRuns.map { run in
-                [run.task, "\(run.attempt)", run.state.rawValue, run.durationMilliseconds.map { String(format: "%.1f", $0) } ?? "-", run.error ?? ""]
-            }))
-        }
-        if !detail.findings.isEmpty {
-            print("\nfindings:\n" + detail.findings.map { "  \($0.severity)  \($0.kind)  \($0.message)" }.joined(separator: "\n"))
-        }
-        if !detail.notifications.isEmpty {
-            print("\nnotifications:\n" + detail.notifications.map { "  \($0.kind.rawValue)  \($0.state.rawValue)  \($0.recipient)  \($0.path ?? "")" }.joined(separator: "\n"))
-        }
+        if !detail.taskRuns.isEmpty { print("\n" + TaskRunTable.render(detail.taskRuns)) }
+        if !detail.findings.isEmpty { print("\nfindings:\n" + FindingLines.render(detail.findings)) }
+    }
+}
+
+/// Task runs as a table, in the order given.
+enum TaskRunTable {
+    static func render(_ runs: [TaskRunRecord]) -> String {
+        TextTable.render(header: ["TASK", "ATTEMPT", "STATE", "MS", "ERROR"], rows: runs.map { run in
+            [run.task, "\(run.attempt)", run.state.rawValue, run.durationMilliseconds.map { String(format: "%.1f", $0) } ?? "-", run.error ?? ""]
+        })
+    }
+}
+
+/// Findings one per line, with their timecodes.
+enum FindingLines {
+    static func render(_ findings: [PolicyFinding]) -> String {
+        findings.map { finding in
+            let span = switch (finding.startSeconds, finding.endSeconds) {
+            case let (start?, end?): String(format: " [%.3f–%.3f s]", start, end)
+            case let (start?, nil): String(format: " [from %.3f s]", start)
+            default: ""
+            }
+            return "  \(finding.severity.rawValue)  \(finding.rule)\(span)  \(finding.message)"
+        }.joined(separator: "\n")
     }
 }
 

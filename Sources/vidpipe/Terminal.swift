@@ -92,7 +92,7 @@ enum SummaryTable {
         let rows = outcomes.map { outcome -> [String] in
             let detail: String
             switch outcome.state {
-            case .succeeded: detail = "video \(outcome.videoID ?? "-")" + (outcome.findings.isEmpty ? "" : "; " + outcome.findings.joined(separator: "; "))
+            case .succeeded: detail = "video \(outcome.videoID ?? "-")" + (outcome.findings.isEmpty ? "" : "; " + outcome.findings.map { "\($0.severity.rawValue): \($0.message)" }.joined(separator: "; "))
             case .duplicate: detail = "duplicate of video \(outcome.duplicateOf ?? "?")"
             case .rejected, .failed: detail = "\(outcome.errorCode ?? "error"): \(outcome.message ?? "")"
             }

@@ -8,7 +8,8 @@ struct Vidpipe: AsyncParsableCommand {
         abstract: "A video data pipeline: bronze (validate, checksum, probe, stage, dedup), silver (checks), gold (catalog, mail).",
         discussion: "Configuration comes from config/vidpipe.env, .env and the environment; see .env.example.",
         subcommands: [
-            ProcessCommand.self, ProbeCommand.self, StatusCommand.self, RunCommand.self, ProduceCommand.self, WatchCommand.self,
+            ProcessCommand.self, ProbeCommand.self, StatusCommand.self, JobsCommand.self, ShowCommand.self, RetryCommand.self,
+            LogsCommand.self, RunCommand.self, ProduceCommand.self, WatchCommand.self,
             MigrateCommand.self, SimilarCommand.self, DagCommand.self, ConfigCommand.self, VersionCommand.self,
         ]
     )

@@ -28,7 +28,7 @@ struct PostgresCatalogTests {
             // The request id is unique where present (a partial unique index); the content hash is unique.
             #expect(try db.psql("SELECT indisunique, indpred IS NOT NULL FROM pg_index WHERE indexrelid = 'jobs_request_id'::regclass") == ["t|t"])
             #expect(try db.psql("SELECT count(*) FROM pg_constraint WHERE conrelid = 'videos'::regclass AND contype = 'u'") == ["1"])
-            #expect(try db.psql("SELECT count(*) FROM pg_constraint WHERE contype = 'f'") == ["10"])
+            #expect(try db.psql("SELECT count(*) FROM pg_constraint WHERE contype = 'f'") == ["11"])  // jobs.retry_of is the 11th
             #expect(try db.psql("""
                 SELECT column_name || ' ' || data_type FROM information_schema.columns
                 WHERE table_name = 'videos' AND column_name IN ('probe_json', 'first_seen_at', 'size_bytes') ORDER BY 1

@@ -19,7 +19,8 @@ struct SQLiteCatalogTests {
                 "video_id", "idx",
             ])
             #expect(try SQLite3Oracle.query(path, "SELECT \"unique\" || partial FROM pragma_index_list('jobs') WHERE name = 'jobs_request_id'") == ["11"])
-            #expect(try SQLite3Oracle.query(path, "SELECT count(*) FROM pragma_foreign_key_list('jobs')") == ["2"])
+            // video_id, duplicate_of, retry_of
+            #expect(try SQLite3Oracle.query(path, "SELECT count(*) FROM pragma_foreign_key_list('jobs')") == ["3"])
         }
     }
 

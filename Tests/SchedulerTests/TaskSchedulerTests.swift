@@ -104,7 +104,7 @@ import Testing
         let result = await TaskScheduler().run(try builder.build())
 
         #expect(result.values[seed] == 2)
-        #expect(result.transitions(of: "slow-once").first { $0.state == .retrying }?.errorType == "TaskExecutionError")
+        #expect(result.transitions(of: "slow-once").first { $0.state == .retrying }?.errorCode == "timed_out")
     }
 
     @Test func cancellingTheRunCancelsRunningAndUnstartedTasks() async throws {

@@ -43,6 +43,13 @@ struct ServiceModeTests {
         #expect(codes == ["garbage": "invalid_request", "missing": "file_not_found", "corrupt": "unrecognized_format"], "\(letters.map(\.value))")
         #expect(letters.allSatisfy { !($0.json["reason"]?.text ?? "").isEmpty && $0.json["original_topic"]?.text == service.requests })
         #expect(letters.first { $0.key == "garbage" }?.json["payload"]?.text == "{not json")
+        // Events and dead letters are as docs/schemas documents them.
+        for event in processed {
+            #expect(try JSONSchemaOracle.violations(of: Data(event.value.utf8), schema: "processed-event") == [], "\(event.value)")
+        }
+        for letter in letters {
+            #expect(try JSONSchemaOracle.violations(of: Data(letter.value.utf8), schema: "dead-letter") == [], "\(letter.value)")
+        }
 
         expectDelivered(try service.mails(kind: "ready"), ServiceLake.once(ids, kind: "ready"))
         expectDelivered(try service.mails(kind: "rejected"), ServiceLake.once(["corrupt", "missing"], kind: "rejected"))

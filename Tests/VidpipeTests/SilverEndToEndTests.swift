@@ -61,7 +61,7 @@ import VidpipeTestSupport
             #expect(FileManager.default.fileExists(atPath: folder + "/" + name), "\(name)")
         }
         let qc = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/qc.json"))) as? [String: Any]
-        #expect((qc?["findings"] as? [[String: Any]])?.contains { $0["rule"] as? String == "qc.black" } == true)
+        #expect((qc?["findings"] as? [[String: Any]])?.contains { $0["kind"] as? String == "qc.black" } == true)
 
         // The mail carries the finding's timecode.
         let mails = try FileManager.default.contentsOfDirectory(atPath: lake.outbox).filter { $0.hasSuffix(".eml") }

@@ -151,7 +151,7 @@ public struct KafkaIntakeService: Service {
             do {
                 if let job = try await runner.context.catalog.job(requestID: request.requestID) {
                     logger.info("request already recorded; not running it again", metadata: [LogKeys.job: "\(job.id)"])
-                    return JobOutcome(recorded: job)
+                    return try await JobOutcome.recorded(job, in: runner.context.catalog)
                 }
                 let outcome = await runner.run(request, origin: .kafka, admitted: admitted)
                 // A job cut short by the deadline is not a result to publish.

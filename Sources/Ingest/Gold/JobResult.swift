@@ -45,7 +45,7 @@ public struct JobResult: Sendable {
             errorCode: verdict == .fail ? IngestError.Code.policyRejected.rawValue : nil,
             errorMessage: verdict == .fail ? policy.findings.filter { $0.severity == .fail }.map(\.message).joined(separator: "; ") : nil,
             videoID: videoID, duplicateOf: nil, createdAt: ticket.createdAt, startedAt: ticket.createdAt, finishedAt: now,
-            logPath: ticket.log.path, sidecarJSON: sidecar?.json)
+            logPath: ticket.log.path, sidecarJSON: sidecar?.json, retryOf: ticket.retryOf)
         let findings = policy.findings.map { finding in
             QCFindingRecord(jobID: ticket.id, videoID: videoID, kind: finding.rule, severity: finding.severity.rawValue,
                             message: finding.message, startSeconds: finding.startSeconds, endSeconds: finding.endSeconds)
@@ -71,7 +71,7 @@ public struct JobResult: Sendable {
         let job = JobRecord(
             id: ticket.id, requestID: ticket.request.requestID, origin: ticket.origin.rawValue, sourcePath: ticket.request.path,
             state: .succeeded, errorMessage: "deleted at the source", createdAt: ticket.createdAt, startedAt: ticket.createdAt,
-            finishedAt: Date(), logPath: ticket.log.path)
+            finishedAt: Date(), logPath: ticket.log.path, retryOf: ticket.retryOf)
         var result = JobResult(job: job, video: nil, streams: [], findings: [], emails: [])
         result.emails = try NotificationComposer(configuration: configuration)
             .messages(for: result, ticket: ticket, probe: nil, silver: nil, missingSidecar: false)
@@ -86,7 +86,7 @@ public struct JobResult: Sendable {
             id: ticket.id, requestID: ticket.request.requestID, origin: ticket.origin.rawValue, sourcePath: ticket.request.path,
             state: .failed, verdict: nil, errorCode: nil, errorMessage: nil, videoID: nil, duplicateOf: nil,
             createdAt: ticket.createdAt, startedAt: ticket.createdAt, finishedAt: now, logPath: ticket.log.path,
-            sidecarJSON: run.values[BronzeStage.sidecar]?.sidecar?.json)
+            sidecarJSON: run.values[BronzeStage.sidecar]?.sidecar?.json, retryOf: ticket.retryOf)
         var findings: [QCFindingRecord] = []
         if let failure = run.failures.first {
             let (code, message) = IngestError.describe(failure.error)

@@ -24,13 +24,16 @@ public final class JobTicket: Sendable {
     public let request: IngestRequest
     public let origin: JobOrigin
     public let createdAt: Date
+    /// The failed or rejected job this one runs again, for `vidpipe retry`.
+    public let retryOf: String?
     public let log: JobLog
     let runs = TaskRunRecorder()
 
-    init(request: IngestRequest, origin: JobOrigin, logDirectory: String) {
+    init(request: IngestRequest, origin: JobOrigin, retryOf: String? = nil, logDirectory: String) {
         self.id = UUID().uuidString.lowercased()
         self.request = request
         self.origin = origin
+        self.retryOf = retryOf
         self.createdAt = Date()
         self.log = JobLog(directory: logDirectory, jobID: id, requestID: request.requestID, date: createdAt)
     }
@@ -40,6 +43,6 @@ public final class JobTicket: Sendable {
         runs.record(transition, jobID: id)
         log.write("task.\(transition.state.rawValue)", task: transition.task, attempt: transition.attempt,
                   durationMilliseconds: transition.duration.map(\.milliseconds),
-                  errorCode: transition.errorType, error: transition.detail)
+                  errorCode: transition.errorCode, error: transition.detail)
     }
 }

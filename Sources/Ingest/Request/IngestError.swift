@@ -7,7 +7,7 @@ import Media
 ///
 /// Codes are stable strings: they land in the catalog, the job log, the CLI's `--json`
 /// report and dead-letter messages, where people count and filter by them.
-public struct IngestError: Error, Sendable, CustomStringConvertible, RetryableError {
+public struct IngestError: Error, Sendable, CustomStringConvertible, RetryableError, CodedError {
     public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
         public var rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }

@@ -54,10 +54,12 @@ public struct JobRunner: Sendable {
         }
     }
 
-    /// Runs one request: the whole DAG, or on a stop, gold alone to record why. `admitted`
-    /// is called once the job holds its slot (it stops waiting in the intake's queue).
-    public func run(_ request: IngestRequest, origin: JobOrigin, admitted: @Sendable () -> Void = {}) async -> JobOutcome {
-        let admission = await admit(request, origin: origin, batch: nil)
+    /// Runs one request: the whole DAG, or on a stop, gold alone to record why. `retryOf`
+    /// links the job to the failed or rejected job it runs again; `admitted` is called once
+    /// the job holds its slot (it stops waiting in the intake's queue).
+    public func run(_ request: IngestRequest, origin: JobOrigin, retryOf: String? = nil,
+                    admitted: @Sendable () -> Void = {}) async -> JobOutcome {
+        let admission = await admit(request, origin: origin, retryOf: retryOf, batch: nil)
         admitted()
         return await run(admission)
     }
@@ -70,9 +72,9 @@ public struct JobRunner: Sendable {
 
     /// Waits for a job slot and issues the ticket. Without a slot (the wait was cancelled
     /// by the shutdown) the job still runs, to record that it was interrupted.
-    private func admit(_ request: IngestRequest, origin: JobOrigin, batch: String?) async -> Admission {
+    private func admit(_ request: IngestRequest, origin: JobOrigin, retryOf: String? = nil, batch: String?) async -> Admission {
         let slot: Void? = try? await jobSlots.acquire()
-        let ticket = JobTicket(request: request, origin: origin, logDirectory: context.configuration.layout.logs)
+        let ticket = JobTicket(request: request, origin: origin, retryOf: retryOf, logDirectory: context.configuration.layout.logs)
         if let batch { await bronze.claims.admit(ticket.id, batch: batch) }
         return Admission(ticket: ticket, holdsSlot: slot != nil)
     }

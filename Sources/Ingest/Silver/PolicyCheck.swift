@@ -1,3 +1,4 @@
+import Catalog
 import Media
 
 extension MediaPolicy {
@@ -138,12 +139,23 @@ public struct PolicyFinding: Sendable, Codable, Equatable {
     public var startSeconds: Double?
     public var endSeconds: Double?
 
+    /// A finding's name is its `kind` in every JSON document, as in the catalog.
+    enum CodingKeys: String, CodingKey {
+        case rule = "kind", severity, message, startSeconds = "start_seconds", endSeconds = "end_seconds"
+    }
+
     public init(rule: String, severity: Severity, message: String, startSeconds: Double? = nil, endSeconds: Double? = nil) {
         self.rule = rule
         self.severity = severity
         self.message = message
         self.startSeconds = startSeconds
         self.endSeconds = endSeconds
+    }
+
+    /// A finding as the catalog holds it.
+    public init(recorded finding: QCFindingRecord) {
+        self.init(rule: finding.kind, severity: Severity(rawValue: finding.severity) ?? .fail, message: finding.message,
+                  startSeconds: finding.startSeconds, endSeconds: finding.endSeconds)
     }
 
     /// info < warn < fail.

@@ -1,17 +1,21 @@
 import Foundation
 
 extension JSONEncoder {
-    /// Pretty, sorted, ISO-8601 dates: the layout of every JSON file and report vidpipe writes.
+    /// Pretty, sorted, snake_case keys, ISO-8601 dates: the layout of every JSON file and
+    /// report vidpipe writes. Keys of free-form maps (tags, metadata) are kept as they are.
     public static var vidpipe: JSONEncoder {
         let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         return encoder
     }
 
-    /// One line, sorted keys, millisecond timestamps: job logs and catalog JSON columns.
+    /// One line, sorted snake_case keys, millisecond timestamps: job logs, Kafka events and
+    /// catalog JSON columns.
     public static var vidpipeCompact: JSONEncoder {
         let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()

@@ -4,6 +4,8 @@ public struct QCSegment: Codable, Sendable, Equatable {
     public var end: Double
     public var duration: Double { end - start }
 
+    enum CodingKeys: String, CodingKey { case start = "start_seconds", end = "end_seconds" }
+
     public init(start: Double, end: Double) {
         self.start = start
         self.end = end
@@ -120,6 +122,11 @@ public struct QCFinding: Codable, Sendable, Equatable {
     /// Where the finding applies, seconds; nil for whole-file findings.
     public var start: Double?
     public var end: Double?
+
+    /// Named like every finding vidpipe writes (policy findings, the catalog's rows).
+    enum CodingKeys: String, CodingKey {
+        case kind, severity, message, start = "start_seconds", end = "end_seconds"
+    }
 }
 
 /// Everything the quality checks found in one decode pass.
