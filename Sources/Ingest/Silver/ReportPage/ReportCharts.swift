@@ -109,10 +109,11 @@ enum ReportCharts {
             svg += #"<rect class="task-bar \#(run.state.rawValue)" data-task="\#(DisplayText.html(run.task))" data-milliseconds="\#(f1(milliseconds))" "#
                 + #"x="\#(f1(left))" y="\#(f1(top + 3))" width="\#(f1(max(x(ended) - left, 1.5)))" height="\#(f1(rowHeight - 6))">"#
                 + #"<title>\#(DisplayText.html(name)): \#(f1(milliseconds)) ms, \#(run.state.rawValue)</title></rect>"#
-            // Right of the bar, or inside it when the bar reaches the edge.
-            let inside = x(ended) + 60 > width
-            svg += #"<text class="\#(inside ? "on-bar" : "muted")" x="\#(f1(inside ? x(ended) - 4 : x(ended) + 4))" y="\#(f1(top + 14))" "#
-                + #"text-anchor="\#(inside ? "end" : "start")">\#(String(format: "%.0f ms", milliseconds))</text>"#
+            // Right of the bar; at the edge, inside a long bar or left of a short one.
+            let (labelClass, labelX, anchor) = x(ended) + 60 <= width ? ("muted", x(ended) + 4, "start")
+                : x(ended) - left > 70 ? ("on-bar", x(ended) - 4, "end") : ("muted", left - 4, "end")
+            svg += #"<text class="\#(labelClass)" x="\#(f1(labelX))" y="\#(f1(top + 14))" text-anchor="\#(anchor)">"#
+                + #"\#(String(format: "%.0f ms", milliseconds))</text>"#
         }
         svg += timeAxis(duration: span, y: height) { plotLeft + $0 / span * plotWidth }
         return svg + "</svg>"
