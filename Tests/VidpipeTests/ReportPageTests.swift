@@ -144,6 +144,34 @@ import VidpipeTestSupport
         }
     }
 
+    @Test func decodeErrorsAreDrawnWhereTheFileIsDamaged() throws {
+        let lake = try TestLake(environment: ["VIDPIPE_MISSING_SIDECAR": "ignore", "VIDPIPE_RENDITIONS": "none"])
+        defer { lake.remove() }
+        let clip = lake.incoming + "/damaged.mp4"
+        try CommandLineTool.ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=8", "-c:v", "libx264", "-preset", "ultrafast",
+                                    "-pix_fmt", "yuv420p", clip])
+        // Scramble the middle half of the video packet ffprobe places nearest 5 s.
+        let packets = try CommandLineTool.checked("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries",
+                                                              "packet=pts_time,pos,size", "-of", "csv=p=0", clip]).text
+            .split(separator: "\n").compactMap { line -> (time: Double, position: Int, size: Int)? in
+                let fields = line.split(separator: ",").compactMap { Double($0) }
+                return fields.count == 3 ? (fields[0], Int(fields[2]), Int(fields[1])) : nil
+            }
+        let damaged = try #require(packets.min { abs($0.time - 5) < abs($1.time - 5) })
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: clip))
+        for index in (damaged.position + damaged.size / 4)..<(damaged.position + damaged.size * 3 / 4) { bytes[index] ^= 0x5A }
+        try bytes.write(to: URL(fileURLWithPath: clip))
+
+        let (_, report) = try lake.process([clip])
+        let videoID = try #require(report.jobs.first?.videoId, "\(report.jobs)")
+        let dom = try ParsedHTML(try HeadlessChromium.dumpDOM(of: lake.root + "/silver/" + videoID + "/report.html"))
+        let marks = dom.all("line", classes: ["decode-error"]).compactMap { $0.number("data-seconds") }
+        let frame = 1.0 / 25
+        #expect(marks.contains { abs($0 - damaged.time) <= frame + 0.001 }, "marks \(marks), damaged packet at \(damaged.time) s")
+        #expect(marks.allSatisfy { $0 >= damaged.time - frame }, "an error drawn before the damage: \(marks)")
+        #expect(dom.all("span", classes: ["verdict", "fail"]).count == 1)
+    }
+
     static func isClose(_ a: Double?, _ b: Double?, within tolerance: Double) -> Bool {
         guard let a, let b else { return false }
         return abs(a - b) <= tolerance + 1e-9
