@@ -16,17 +16,6 @@ import VidpipeTestSupport
         return scratch.path("concat.mp4")
     }
 
-    /// Cuts the ffmpeg CLI's `scdet` (default threshold 10) reports on the same file.
-    static func cliSceneCutTimes(_ path: String, in scratch: ScratchDirectory) throws -> [Double] {
-        // checked: a failed run must fail the test, not read as "no cuts".
-        let result = try CommandLineTool.checked("ffmpeg", ["-nostdin", "-hide_banner", "-i", path, "-vf", "scdet", "-f", "null", "-"],
-                                             in: scratch.url)
-        return result.stderr.split(separator: "\n").compactMap { line in
-            guard let range = line.range(of: "lavfi.scd.time: ") else { return nil }
-            return Double(line[range.upperBound...].prefix { $0.isNumber || $0 == "." })
-        }
-    }
-
     @Test func sceneCutsAtPlantedConcatenationPoints() throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
@@ -40,7 +29,7 @@ import VidpipeTestSupport
             #expect(abs(cut.frameIndex - Int(planted * 25)) <= 1)
             #expect(cut.score >= 10 && cut.score <= 100)
         }
-        let oracle = try Self.cliSceneCutTimes(path, in: scratch)
+        let oracle = try CLIQualityReport.sceneCutTimes(path, in: scratch.url)
         #expect(oracle.count == cuts.count, "scdet found \(oracle)")
         for (cut, time) in zip(cuts, oracle) { #expect(abs(cut.seconds - time) <= frame + 1e-6) }
     }
@@ -54,7 +43,7 @@ import VidpipeTestSupport
                                     "-c:v", "libx264", "-preset", "ultrafast", "clean.mp4"], in: scratch.url)
         let path = scratch.path("clean.mp4")
         #expect(try Enrichment.analyze(path: path).sceneCuts.isEmpty)
-        #expect(try Self.cliSceneCutTimes(path, in: scratch).isEmpty)
+        #expect(try CLIQualityReport.sceneCutTimes(path, in: scratch.url).isEmpty)
     }
 
     private struct FFprobePackets: Decodable {

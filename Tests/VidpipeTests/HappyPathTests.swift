@@ -80,6 +80,8 @@ struct PythonEmail: Decodable {
     var defects: [String]
     /// The decoded text/plain part.
     var text: String
+    /// The decoded text/html part.
+    var html: String
 
     private static let script = #"""
     import email, email.policy, json, sys
@@ -89,6 +91,7 @@ struct PythonEmail: Decodable {
         "to": ", ".join(a.addr_spec for a in msg["to"].addresses), "kind": msg["x-vidpipe-kind"],
         "defects": [repr(d) for part in msg.walk() for d in part.defects],
         "text": msg.get_body(preferencelist=("plain",)).get_content(),
+        "html": msg.get_body(preferencelist=("html",)).get_content(),
     }))
     """#
 

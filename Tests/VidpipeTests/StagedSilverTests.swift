@@ -43,7 +43,7 @@ import VidpipeTestSupport
         let videoID = try #require(job.videoId)
         let published = lake.silver + "/" + videoID
         let files = lake.entries(of: published)
-        #expect(files.contains("qc.json") && files.contains("metadata.json"), "\(files)")
+        #expect(files.contains("qc.json") && files.contains("metadata.json") && files.contains("report.html"), "\(files)")
         try FileManager.default.moveItem(atPath: published, toPath: lake.staging + "/" + job.jobId)
 
         #expect(try lake.process([try lake.distinctClip("second.mp4")]).status == 0)

@@ -37,12 +37,12 @@ struct GoldStage: Sendable {
     /// `gold.summarize`: the result of a job whose bronze and silver tasks all succeeded.
     func addSummary(to dag: inout DAGBuilder) {
         dag.task("gold.summarize", inputs: JobTicket.artifact, BronzeStage.file, BronzeStage.sidecar, BronzeStage.newContent,
-                 BronzeStage.probe, BronzeStage.staged, SilverStage.media, SilverStage.files, SilverStage.policy,
+                 BronzeStage.probe, BronzeStage.staged, SilverStage.media, SilverStage.files, SilverStage.policy, SilverStage.page,
                  output: Self.result, options: .inMemory) {
-            ticket, file, lookup, content, probe, staged, media, files, policy in
+            ticket, file, lookup, content, probe, staged, media, files, policy, page in
             try JobResult.accepted(
                 ticket: ticket, file: file, sidecar: lookup.sidecar, content: content, probe: probe, staged: staged,
-                silver: SilverOutputs(result: media, files: files), policy: policy, configuration: configuration)
+                silver: SilverOutputs(result: media, files: files, reportPage: page.path), policy: policy, configuration: configuration)
         }
     }
 

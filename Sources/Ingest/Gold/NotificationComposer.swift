@@ -8,6 +8,8 @@ import Notifications
 struct NotificationComposer {
     /// Header carrying the notification kind, so the catalog row and the mail agree.
     static let kindHeader = "X-Vidpipe-Kind"
+    /// The line naming the report page, shown as a link in the HTML part.
+    static let reportLabel = "Report"
 
     var configuration: IngestConfiguration
 
@@ -88,7 +90,7 @@ struct NotificationComposer {
         for finding in result.findings {
             var text = finding.message
             if let start = finding.startSeconds {
-                text = "[\(Self.timecode(start))" + (finding.endSeconds.map { "–\(Self.timecode($0))" } ?? "") + "] " + text
+                text = "[\(DisplayText.timecode(start))" + (finding.endSeconds.map { "–\(DisplayText.timecode($0))" } ?? "") + "] " + text
             }
             lines.append(("Finding (\(finding.severity))", text))
         }
@@ -101,6 +103,7 @@ struct NotificationComposer {
         }
         if let thumbnails = silver?.result.thumbnails { lines.append(("Poster", thumbnails.posterPath)) }
         if let files = silver?.files { lines.append(("QC report", files.qcReport)) }
+        if let page = silver?.reportPage { lines.append((Self.reportLabel, page)) }
         return lines
     }
 
@@ -109,8 +112,14 @@ struct NotificationComposer {
         let width = lines.map(\.0.count).max() ?? 0
         let text = lines.map { label, value in label.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value }
             .joined(separator: "\n") + "\n"
-        let rows = lines.map { "<tr><th align=\"left\">\(Self.escape($0.0))</th><td>\(Self.escape($0.1))</td></tr>" }.joined()
-        let html = "<!DOCTYPE html><html><body><h2>\(Self.escape(subject))</h2><table>\(rows)</table></body></html>"
+        let rows = lines.map { label, value in
+            // The report page is a file in the lake: a link opens it where the lake is mounted.
+            let cell = label == Self.reportLabel
+                ? "<a href=\"\(DisplayText.html(URL(fileURLWithPath: value).absoluteString))\">\(DisplayText.html(value))</a>"
+                : DisplayText.html(value)
+            return "<tr><th align=\"left\">\(DisplayText.html(label))</th><td>\(cell)</td></tr>"
+        }.joined()
+        let html = "<!DOCTYPE html><html><body><h2>\(DisplayText.html(subject))</h2><table>\(rows)</table></body></html>"
         // Stable per request and kind, so a redelivered request cannot mail twice.
         let messageID = "<\(Self.idSafe(ticket.request.requestID)).\(kind.rawValue)@vidpipe>"
         return try EmailMessage(
@@ -119,19 +128,7 @@ struct NotificationComposer {
             headers: [EmailHeader(name: Self.kindHeader, value: kind.rawValue), EmailHeader(name: "X-Vidpipe-Job", value: ticket.id)])
     }
 
-    /// `HH:MM:SS.mmm`, the way editors read timecodes.
-    static func timecode(_ seconds: Double) -> String {
-        let milliseconds = Int((seconds * 1000).rounded())
-        return String(format: "%02d:%02d:%02d.%03d", milliseconds / 3_600_000, milliseconds / 60_000 % 60,
-                      milliseconds / 1000 % 60, milliseconds % 1000)
-    }
-
     private static func idSafe(_ text: String) -> String {
         String(text.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" })
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 }

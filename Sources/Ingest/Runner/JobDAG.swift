@@ -41,6 +41,7 @@ public struct JobDAGs: Sendable {
         gold.input(SilverStage.media)
         gold.input(SilverStage.files)
         gold.input(SilverStage.policy)
+        gold.input(SilverStage.page)
         goldStage.addSummary(to: &gold)
         goldStage.addCommit(to: &gold)
         self.gold = try gold.build()

@@ -9,10 +9,18 @@ public struct SilverFiles: Sendable {
     public var metadata: String
 }
 
+/// The per-video HTML page written beside the silver reports.
+public struct SilverReportPage: Sendable {
+    /// Where gold publishes it: `silver/<video id>/report.html`.
+    public var path: String
+}
+
 /// What gold records from silver.
 public struct SilverOutputs: Sendable {
     public var result: MediaPassResult
     public var files: SilverFiles
+    /// The report page's published path.
+    public var reportPage: String?
 }
 
 /// Silver: one decode pass feeding quality checks, enrichment, thumbnails and every
@@ -21,6 +29,7 @@ struct SilverStage: Sendable {
     static let media = Artifact<MediaPassResult>("silver")
     static let policy = Artifact<PolicyVerdict>("policy")
     static let files = Artifact<SilverFiles>("silver_files")
+    static let page = Artifact<SilverReportPage>("report_page")
 
     let configuration: IngestConfiguration
     /// Bytes shared by every job's decode; nil: decodes are not bounded by memory.
@@ -50,6 +59,17 @@ struct SilverStage: Sendable {
                  output: Self.files, options: .infrastructure(configuration)) { ticket, content, probe, media, policy in
             try SilverFiles.write(videoID: content.videoID, probe: probe, silver: media, policy: policy,
                                   stagingFolder: configuration.layout.stagingFolder(jobID: ticket.id),
+                                  publishedFolder: configuration.layout.silverFolder(videoID: content.videoID))
+        }
+        // Last in silver, so its Gantt holds every bronze and silver task; written into the
+        // staging folder, it is published (or recovered after a crash) with the rest.
+        dag.task("silver.report_page", inputs: JobTicket.artifact, BronzeStage.file, BronzeStage.newContent, BronzeStage.probe,
+                 Self.media, Self.policy, Self.files, output: Self.page, options: .infrastructure(configuration)) {
+            ticket, file, content, probe, media, policy, _ in
+            let page = ReportPage(title: ticket.request.title ?? file.originalName, videoID: content.videoID, jobID: ticket.id,
+                                  sourcePath: file.requestedPath, sha256: content.hash.hex, probe: probe, silver: media,
+                                  policy: policy, jobStartedAt: ticket.createdAt, taskRuns: ticket.runs.all())
+            return try page.write(stagingFolder: configuration.layout.stagingFolder(jobID: ticket.id),
                                   publishedFolder: configuration.layout.silverFolder(videoID: content.videoID))
         }
     }

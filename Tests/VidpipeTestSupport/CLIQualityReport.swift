@@ -1,19 +1,17 @@
 import Foundation
-import Media
-import VidpipeTestSupport
 
 /// What the ffmpeg CLI's own filters report on a file: the oracle QC is checked against.
 /// `ffmpeg -i F -vf blackdetect,freezedetect -af silencedetect,ebur128=peak=true -f null -`
-struct CLIQualityReport {
+public struct CLIQualityReport: Sendable {
     /// Segments; an end is nil when the CLI left the run open at the end of the file.
-    var black: [(start: Double, end: Double?)] = []
-    var frozen: [(start: Double, end: Double?)] = []
-    var silence: [(start: Double, end: Double?)] = []
-    var integrated: Double?
-    var range: Double?
-    var peak: Double?
+    public var black: [(start: Double, end: Double?)] = []
+    public var frozen: [(start: Double, end: Double?)] = []
+    public var silence: [(start: Double, end: Double?)] = []
+    public var integrated: Double?
+    public var range: Double?
+    public var peak: Double?
 
-    static func measure(_ path: String, video: Bool = true, audio: Bool = true, in directory: URL) throws -> CLIQualityReport {
+    public static func measure(_ path: String, video: Bool = true, audio: Bool = true, in directory: URL) throws -> CLIQualityReport {
         var arguments = ["-nostdin", "-hide_banner", "-nostats", "-i", path]
         if video { arguments += ["-vf", "blackdetect,freezedetect"] }
         if audio { arguments += ["-af", "silencedetect,ebur128=peak=true"] }
@@ -23,7 +21,7 @@ struct CLIQualityReport {
         return parse(result.stderr)
     }
 
-    static func parse(_ log: String) -> CLIQualityReport {
+    public static func parse(_ log: String) -> CLIQualityReport {
         var report = CLIQualityReport()
         var inSummary = false
         for line in log.split(separator: "\n").map(String.init) {
@@ -45,30 +43,20 @@ struct CLIQualityReport {
         return report
     }
 
+    /// Scene cuts the CLI's `scdet` (default threshold 10) reports, in seconds.
+    public static func sceneCutTimes(_ path: String, in directory: URL) throws -> [Double] {
+        // checked: a failed run must fail the test, not read as "no cuts".
+        let result = try CommandLineTool.checked("ffmpeg", ["-nostdin", "-hide_banner", "-i", path, "-vf", "scdet", "-f", "null", "-"],
+                                                 in: directory)
+        return result.stderr.split(separator: "\n").compactMap { line in
+            guard let range = line.range(of: "lavfi.scd.time: ") else { return nil }
+            return Double(line[range.upperBound...].prefix { $0.isNumber || $0 == "." })
+        }
+    }
+
     private static func number(after key: String, in line: String) -> Double? {
         guard let range = line.range(of: key) else { return nil }
         let rest = line[range.upperBound...].drop(while: { $0 == " " })
         return Double(rest.prefix(while: { $0.isNumber || $0 == "." || $0 == "-" }))
     }
-}
-
-/// One frame at 30 fps: the tolerance for video segment boundaries.
-let videoFrame = 1.0 / 30
-/// The tolerance for audio segment boundaries.
-let audioTolerance = 0.02
-
-func isClose(_ a: Double?, _ b: Double?, within tolerance: Double) -> Bool {
-    guard let a, let b else { return false }
-    return abs(a - b) <= tolerance + 1e-9
-}
-
-/// Segments match pairwise, in order, within a tolerance.
-func segmentsMatch(_ found: [QCSegment], _ expected: [(Double, Double)], within tolerance: Double) -> Bool {
-    found.count == expected.count && zip(found, expected).allSatisfy { segment, planted in
-        isClose(segment.start, planted.0, within: tolerance) && isClose(segment.end, planted.1, within: tolerance)
-    }
-}
-
-extension QCReport {
-    var findingKinds: Set<String> { Set(findings.map(\.kind.rawValue)) }
 }
