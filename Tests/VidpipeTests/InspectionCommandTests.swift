@@ -146,12 +146,11 @@ import VidpipeTestSupport
         #expect((byHash["task_runs"] as? [Any])?.count == Int(try inspected.oracle("SELECT count(*) FROM task_runs WHERE job_id = '\(job.jobId)'").first ?? ""))
         let logPath = try #require(byHash["log_path"] as? String)
         #expect(FileManager.default.fileExists(atPath: logPath))
-        #expect(byHash["report_path"] == nil)
-
-        // The report page is linked once it exists.
+        // The report page silver.report_page wrote is linked while it exists, and only then.
         let page = inspected.lake.root + "/silver/\(videoID)/report.html"
-        try Data("<html></html>".utf8).write(to: URL(fileURLWithPath: page))
-        #expect((try inspected.json(["show", videoID]) as? [String: Any])?["report_path"] as? String == page)
+        #expect(byHash["report_path"] as? String == page && FileManager.default.fileExists(atPath: page))
+        try FileManager.default.removeItem(atPath: page)
+        #expect((try inspected.json(["show", videoID]) as? [String: Any])?["report_path"] == nil)
 
         let missing = try inspected.lake.vidpipe(["show", "no-such-thing"])
         #expect(missing.status == 1 && missing.stderr.contains("no-such-thing"), "\(missing.stderr)")
