@@ -55,6 +55,10 @@ let package = Package(
         ),
         .target(name: "Notifications", dependencies: ["CCurl", "Execution"]),
         .target(name: "Kafka", dependencies: ["CRdKafka", "Execution"]),
+        .target(
+            name: "ObjectStorage",
+            dependencies: ["CCurl", "Execution", .product(name: "Crypto", package: "swift-crypto")]
+        ),
 
         // The job: bronze, silver and gold stages composed into one DAG, and its runner.
         .target(
@@ -128,6 +132,7 @@ let package = Package(
         .testTarget(name: "CatalogPostgresTests", dependencies: ["CatalogPostgres", "Catalog", "VidpipeTestSupport"]),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "VidpipeTestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "VidpipeTestSupport"]),
+        .testTarget(name: "ObjectStorageTests", dependencies: ["ObjectStorage", "VidpipeTestSupport"]),
         .testTarget(
             name: "VidpipeTests",
             dependencies: [
