@@ -64,7 +64,7 @@ let package = Package(
         .target(
             name: "Ingest",
             dependencies: [
-                "Execution", "Media", "Scheduler", "Catalog", "Notifications",
+                "Execution", "Media", "Scheduler", "Catalog", "Notifications", "ObjectStorage",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -95,13 +95,13 @@ let package = Package(
         ),
         // Variables, `.env` and config files parsed into typed settings; the environment
         // itself is handed in by the executable, which alone reads it.
-        .target(name: "VidpipeConfiguration", dependencies: ["Daemon", "Ingest", "Kafka", "Media", "Notifications"]),
+        .target(name: "VidpipeConfiguration", dependencies: ["Daemon", "Ingest", "Kafka", "Media", "Notifications", "ObjectStorage"]),
         .executableTarget(
             name: "vidpipe",
             dependencies: [
                 "VidpipeConfiguration", "Observability",
                 "Execution", "Ingest", "Daemon", "Kafka", "Media", "Catalog", "CatalogSQLite", "CatalogPostgres",
-                "Notifications", "Scheduler", "CMalloc",
+                "Notifications", "ObjectStorage", "Scheduler", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -137,6 +137,7 @@ let package = Package(
             name: "VidpipeTests",
             dependencies: [
                 "Ingest", "Daemon", "vidpipe", "VidpipeConfiguration", "Observability", "Catalog", "CatalogSQLite", "Media", "Kafka", "Notifications", "Scheduler",
+                "ObjectStorage",
                 "VidpipeTestSupport",
             ]
         ),

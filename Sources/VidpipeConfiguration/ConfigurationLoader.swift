@@ -4,6 +4,7 @@ import Ingest
 import Kafka
 import Media
 import Notifications
+import ObjectStorage
 
 extension VidpipeConfiguration {
     /// Loads the configuration: process environment over `.env` over the config file over
@@ -32,7 +33,7 @@ extension VidpipeConfiguration {
     /// Builds a configuration from already-merged variables; unknown variables are ignored.
     public static func from(values: [String: String], workingDirectory: String) throws(ConfigurationError) -> VidpipeConfiguration {
         let reader = VariableReader(values: values)
-        let datalake = absolute(reader.string("VIDPIPE_DATALAKE") ?? "./datalake", relativeTo: workingDirectory)
+        let datalake = try lakeRoot(reader, workingDirectory: workingDirectory)
         var config = VidpipeConfiguration.defaults(datalake: datalake)
         config.ingest = try ingest(reader, datalake: datalake, workingDirectory: workingDirectory)
         config.inboxPollSeconds = try reader.seconds("VIDPIPE_INBOX_POLL_SECONDS") ?? config.inboxPollSeconds
@@ -68,9 +69,7 @@ extension VidpipeConfiguration {
     private static func ingest(_ reader: VariableReader, datalake: String,
                                workingDirectory: String) throws(ConfigurationError) -> IngestConfiguration {
         var config = IngestConfiguration.defaults(datalake: datalake)
-        if let roots = reader.string("VIDPIPE_ALLOWED_ROOTS") {
-            config.allowedRoots = roots.split(separator: ":").map { absolute(String($0), relativeTo: workingDirectory) }
-        }
+        try objectStorage(reader, into: &config, workingDirectory: workingDirectory)
         config.maxFileBytes = try reader.integer("VIDPIPE_MAX_FILE_BYTES", minimum: 1) ?? config.maxFileBytes
         if let jobs = try reader.integer("VIDPIPE_JOB_CONCURRENCY", minimum: 0), jobs > 0 { config.jobConcurrency = Int(jobs) }
         if let cpu = try reader.integer("VIDPIPE_CPU_CONCURRENCY", minimum: 0), cpu > 0 { config.cpuConcurrency = Int(cpu) }
@@ -92,6 +91,54 @@ extension VidpipeConfiguration {
         config.thumbnails.tiles = Int(try reader.integer("VIDPIPE_SPRITE_TILES", minimum: 1) ?? Int64(config.thumbnails.tiles))
         config.thumbnails.columns = Int(try reader.integer("VIDPIPE_SPRITE_COLUMNS", minimum: 1) ?? Int64(config.thumbnails.columns))
         return config
+    }
+
+    /// `VIDPIPE_DATALAKE`: an absolute folder, or `s3://bucket/prefix` without a trailing slash.
+    private static func lakeRoot(_ reader: VariableReader, workingDirectory: String) throws(ConfigurationError) -> String {
+        guard let text = reader.string("VIDPIPE_DATALAKE") else { return absolute("./datalake", relativeTo: workingDirectory) }
+        guard text.hasPrefix("s3://") else { return absolute(text, relativeTo: workingDirectory) }
+        do {
+            let location = try S3Location(uri: text)
+            guard !location.key.isEmpty else { return "s3://\(location.bucket)" }
+            var key = location.key
+            while key.hasSuffix("/") { key.removeLast() }
+            return "s3://\(location.bucket)/\(key)"
+        } catch {
+            throw ConfigurationError(variable: "VIDPIPE_DATALAKE", message: error.message)
+        }
+    }
+
+    /// The store's credentials, where local state and scratch go, and the allowed roots,
+    /// which may name `s3://` prefixes: any `s3://` location needs credentials.
+    private static func objectStorage(_ reader: VariableReader, into config: inout IngestConfiguration,
+                                      workingDirectory: String) throws(ConfigurationError) {
+        config.objectStorage = try S3Configuration.fromVariables(reader)
+        if let folder = reader.string("VIDPIPE_STATE_DIR") { config.stateDirectory = folder }
+        config.stateDirectory = absolute(config.stateDirectory, relativeTo: workingDirectory)
+        config.scratch = absolute(reader.string("VIDPIPE_SCRATCH") ?? config.scratch, relativeTo: workingDirectory)
+        config.catalogPath = reader.string("VIDPIPE_CATALOG").map { absolute($0, relativeTo: workingDirectory) }
+        if let roots = reader.string("VIDPIPE_ALLOWED_ROOTS") {
+            config.allowedRoots = []
+            for root in AllowedRootsSyntax.split(roots) {
+                guard root.hasPrefix("s3://") else {
+                    config.allowedRoots.append(absolute(root, relativeTo: workingDirectory))
+                    continue
+                }
+                do { config.allowedRoots.append(try S3Location(uri: root).description) } catch {
+                    throw ConfigurationError(variable: "VIDPIPE_ALLOWED_ROOTS", message: error.message)
+                }
+            }
+        }
+        if config.objectStorage == nil {
+            if config.datalake.hasPrefix("s3://") {
+                throw ConfigurationError(variable: "VIDPIPE_DATALAKE",
+                                         message: "\(config.datalake) is in object storage, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")
+            }
+            if let root = config.allowedRoots.first(where: { $0.hasPrefix("s3://") }) {
+                throw ConfigurationError(variable: "VIDPIPE_ALLOWED_ROOTS",
+                                         message: "\(root) is in object storage, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")
+            }
+        }
     }
 
     /// A mail address, checked by the rule mail delivery uses, so a typo fails at start

@@ -8,6 +8,9 @@ extension VidpipeConfiguration: CustomStringConvertible {
         let ingest = self.ingest
         var lines = [
             "VIDPIPE_DATALAKE=\(ingest.datalake)",
+            "VIDPIPE_STATE_DIR=\(ingest.stateDirectory)",
+            "VIDPIPE_SCRATCH=\(ingest.scratch)",
+            "VIDPIPE_CATALOG=\(ingest.catalogPath ?? "")",
             "VIDPIPE_ALLOWED_ROOTS=\(ingest.allowedRoots.joined(separator: ":"))",
             "VIDPIPE_MAX_FILE_BYTES=\(ingest.maxFileBytes)",
             "VIDPIPE_JOB_CONCURRENCY=\(ingest.jobConcurrency)",
@@ -33,6 +36,12 @@ extension VidpipeConfiguration: CustomStringConvertible {
             "SMTP_USER=\(smtp?.username ?? "")",
             "SMTP_PASSWORD=\(smtp?.password == nil ? "" : "<redacted>")",
             "SMTP_SECURITY=\(smtp?.security.rawValue ?? "")",
+            "AWS_ENDPOINT_URL=\(ingest.objectStorage?.endpoint ?? "")",
+            "AWS_REGION=\(ingest.objectStorage?.region ?? "")",
+            "AWS_ACCESS_KEY_ID=\(ingest.objectStorage?.accessKeyID ?? "")",
+            "AWS_SECRET_ACCESS_KEY=\(ingest.objectStorage == nil ? "" : "<redacted>")",
+            "AWS_SESSION_TOKEN=\(ingest.objectStorage?.sessionToken == nil ? "" : "<redacted>")",
+            "VIDPIPE_S3_ADDRESSING=\(ingest.objectStorage?.addressing.rawValue ?? "")",
             "KAFKA_BOOTSTRAP_SERVERS=\(kafka?.bootstrapServers.joined(separator: ",") ?? "")",
             "KAFKA_TOPIC_REQUESTS=\(topics.requests)",
             "KAFKA_TOPIC_PROCESSED=\(topics.processed)",

@@ -91,10 +91,12 @@ struct Bootstrap {
         }
     }
 
-    /// Makes sure the lake folder exists and takes a new file, before any job starts: a
-    /// read-only mount or a full disk is one clear error, not a failure inside every job.
+    /// Makes sure the lake folder (or, with the lake in object storage, the local state
+    /// folder) exists and takes a new file, before any job starts: a read-only mount or a
+    /// full disk is one clear error, not a failure inside every job.
     func checkLakeIsWritable() throws {
-        let root = configuration.layout.root
+        let layout = configuration.layout
+        let root = layout.isObjectStore ? layout.stateRoot : layout.root
         let probe = root + "/.vidpipe-write-check-\(getpid())"
         var failure: Int32 = 0
         var folder = ""

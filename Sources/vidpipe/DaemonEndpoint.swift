@@ -40,7 +40,7 @@ extension Bootstrap {
         }
         return ObservabilityServer(
             endpoint: ObservabilityEndpoint(host: configuration.httpHost, port: configuration.httpPort), registry: registry,
-            readiness: checks, addressFile: configuration.layout.root + "/run/http.address", logger: logger)
+            readiness: checks, addressFile: configuration.layout.run + "/http.address", logger: logger)
     }
 
     /// `host:port` or `[v6]:port`, as in `KAFKA_BOOTSTRAP_SERVERS`.

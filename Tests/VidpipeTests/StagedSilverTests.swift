@@ -8,7 +8,7 @@ import VidpipeTestSupport
 /// between its commit and the move has the move finished on the next start.
 @Suite struct StagedSilverTests {
     @Test func aJobKilledMidSilverLeavesNoOrphanAfterTheRestart() async throws {
-        var lake = try TestLake()
+        let lake = try TestLake()
         defer { lake.remove() }
         let long = try lake.distinctClip("long.mp4", size: "640x360", seconds: 12)
         let running = try DaemonProcess(lake, name: "process", arguments: ["process", long])
@@ -35,7 +35,7 @@ import VidpipeTestSupport
     /// The state a crash between gold's commit and its move leaves: the job and video are
     /// recorded, the outputs still staged. The next start moves them where the catalog says.
     @Test func aRecordedJobsStagedOutputsArePublishedOnTheNextStart() throws {
-        var lake = try TestLake()
+        let lake = try TestLake()
         defer { lake.remove() }
         let (status, report) = try lake.process([try lake.distinctClip("first.mp4")])
         #expect(status == 0)

@@ -1,5 +1,6 @@
 import Foundation
 import Media
+import ObjectStorage
 
 /// What a job needs to know: where the lake is, which requests to accept, how hard to work,
 /// the policy and media settings, and who hears about each job.
@@ -7,11 +8,22 @@ import Media
 /// The executable builds it from the environment, `.env` and the config file; the defaults
 /// here are the ones documented in `config/vidpipe.env`.
 public struct IngestConfiguration: Sendable, Equatable {
-    /// Root of the data lake. Default `./datalake`.
+    /// Root of the data lake: a folder, or `s3://bucket/prefix`. Default `./datalake`.
     public var datalake: String
-    /// Folders that request paths (inbox, Kafka) must resolve inside. Files named on the
-    /// command line are the user's explicit choice and skip this check.
-    /// Default: `<datalake>/incoming`.
+    /// Local folder of the inbox, outbox, logs and run files. Default: the lake folder, or
+    /// `./vidpipe-state` when the lake is in object storage.
+    public var stateDirectory: String
+    /// Local folder where jobs download `s3://` sources and stage outputs bound for object
+    /// storage; each job's part is removed when it ends. Default `<system temp>/vidpipe-scratch`.
+    public var scratch: String
+    /// The SQLite catalog when there is no PostgreSQL. Default `<state directory>/catalog.sqlite`.
+    public var catalogPath: String?
+    /// The S3-compatible store that `s3://` lake roots, sources and allowed roots live in:
+    /// nil when no credentials are configured.
+    public var objectStorage: S3Configuration?
+    /// Folders or `s3://bucket/prefix` locations that request paths (inbox, Kafka) must
+    /// resolve inside. Files named on the command line are the user's explicit choice and
+    /// skip this check. Default: `<datalake>/incoming`.
     public var allowedRoots: [String]
     /// Largest accepted input. Default 100 GiB.
     public var maxFileBytes: Int64
@@ -71,6 +83,10 @@ public struct IngestConfiguration: Sendable, Equatable {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         return IngestConfiguration(
             datalake: datalake,
+            stateDirectory: datalake.hasPrefix("s3://") ? "./vidpipe-state" : datalake,
+            scratch: defaultScratch,
+            catalogPath: nil,
+            objectStorage: nil,
             allowedRoots: [datalake + "/incoming"],
             maxFileBytes: 100 * 1024 * 1024 * 1024,
             jobConcurrency: 2 * cores,
@@ -89,6 +105,14 @@ public struct IngestConfiguration: Sendable, Equatable {
         )
     }
 
-    /// Where the parts of the lake are.
-    public var layout: DatalakeLayout { DatalakeLayout(root: datalake) }
+    /// `vidpipe-scratch` in the system's temporary folder (`TMPDIR`, else `/tmp`).
+    public static var defaultScratch: String {
+        let temporary = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        return (temporary.hasSuffix("/") ? String(temporary.dropLast()) : temporary) + "/vidpipe-scratch"
+    }
+
+    /// Where the parts of the lake, the local state and the scratch space are.
+    public var layout: DatalakeLayout {
+        DatalakeLayout(root: datalake, stateRoot: stateDirectory, scratch: scratch, catalog: catalogPath)
+    }
 }
