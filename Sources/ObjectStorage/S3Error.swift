@@ -1,7 +1,7 @@
 import Execution
 
 /// An error from the object store, with a code to branch on and whether trying again may help.
-public struct S3Error: RetryableError, Sendable, CustomStringConvertible {
+public struct S3Error: RetryableError, CodedError, Sendable, CustomStringConvertible {
     /// What went wrong, as an extensible set of stable snake_case codes.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String
