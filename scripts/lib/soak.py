@@ -100,7 +100,8 @@ def socket_inodes_to(port):
 class OpenFiles:
     """The daemon's descriptors, with the PostgreSQL pool's sockets apart: the pool opens
     connections on demand (up to 10) and closes one left unused for 60 s, so their number
-    follows the load, not a leak. Every other descriptor is compared one by one."""
+    follows the load, not a leak. Every other descriptor is kept by number and target, so
+    that a change can be named."""
 
     def __init__(self, pid, pool_port):
         pool = socket_inodes_to(pool_port) if pool_port else set()
