@@ -51,7 +51,7 @@ let package = Package(
         ),
         .target(
             name: "CatalogPostgres",
-            dependencies: ["Catalog", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: ["Catalog", "Execution", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         .target(name: "Notifications", dependencies: ["CCurl", "Execution"]),
         .target(name: "Kafka", dependencies: ["CRdKafka", "Execution"]),
@@ -121,7 +121,7 @@ let package = Package(
             dependencies: ["Catalog", "CatalogPostgres", .product(name: "Logging", package: "swift-log")],
             path: "Tests/VidpipeTestSupport"
         ),
-        .testTarget(name: "ExecutionTests", dependencies: ["Execution"]),
+        .testTarget(name: "ExecutionTests", dependencies: ["Execution", "CMalloc"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "Execution", "VidpipeTestSupport"]),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Execution"]),
         .testTarget(

@@ -1,4 +1,5 @@
 import Catalog
+import Execution
 import Foundation
 import PostgresNIO
 import Synchronization
@@ -261,7 +262,8 @@ public final class PostgresCatalog: Catalog {
             try await withCheckedThrowingContinuation { continuation in
                 race.pending.withLock { $0 = continuation }
                 let timer = Task {
-                    try? await Task.sleep(for: deadline)
+                    // Not Task.sleep: a cancelled one holds its timer until the deadline.
+                    try? await CancellableSleep.sleep(for: deadline)
                     guard !Task.isCancelled else { return }
                     race.finish(.failure(CatalogError(
                         .unavailable, "PostgreSQL did not answer within \(deadline) (\(what.prefix(60)))", isRetryable: true)))

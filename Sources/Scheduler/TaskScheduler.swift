@@ -270,7 +270,8 @@ private struct TaskLaunch: Sendable {
         return try await withThrowingTaskGroup(of: (any Sendable).self) { group in
             group.addTask { try await node.body(inputs) }
             group.addTask {
-                try await Task.sleep(for: timeout)
+                // Not Task.sleep: a cancelled one holds its timer until the deadline (30 min by default).
+                try await CancellableSleep.sleep(for: timeout)
                 throw TaskExecutionError(code: .timedOut, task: node.name, message: "attempt \(attempt) exceeded \(timeout)")
             }
             defer { group.cancelAll() }
