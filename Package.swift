@@ -111,7 +111,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "vidpipe-bench",
-            dependencies: ["Execution", "Media", "Scheduler", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Execution", "Media", "ObjectStorage", "Scheduler", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "bench/VidpipeBench"
         ),
 
