@@ -134,7 +134,7 @@ let package = Package(
         .testTarget(name: "CatalogPostgresTests", dependencies: ["CatalogPostgres", "Catalog", "VidpipeTestSupport"]),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "VidpipeTestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "VidpipeTestSupport"]),
-        .testTarget(name: "ObjectStorageTests", dependencies: ["ObjectStorage", "VidpipeTestSupport"]),
+        .testTarget(name: "ObjectStorageTests", dependencies: ["Execution", "ObjectStorage", "VidpipeTestSupport"]),
         .testTarget(
             name: "VidpipeTests",
             dependencies: [
