@@ -111,7 +111,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "vidpipe-bench",
-            dependencies: ["Execution", "Media", "Scheduler", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Execution", "Media", "ObjectStorage", "Scheduler", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "bench/VidpipeBench"
         ),
 
@@ -132,7 +134,7 @@ let package = Package(
         .testTarget(name: "CatalogPostgresTests", dependencies: ["CatalogPostgres", "Catalog", "VidpipeTestSupport"]),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "VidpipeTestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "VidpipeTestSupport"]),
-        .testTarget(name: "ObjectStorageTests", dependencies: ["ObjectStorage", "VidpipeTestSupport"]),
+        .testTarget(name: "ObjectStorageTests", dependencies: ["Execution", "ObjectStorage", "VidpipeTestSupport"]),
         .testTarget(
             name: "VidpipeTests",
             dependencies: [

@@ -46,6 +46,8 @@ final class CurlHTTPTransfer: @unchecked Sendable {
     /// libcurl wants one `curl_global_init` before any handle, and it is not thread-safe:
     /// a static let runs it exactly once.
     private static let globalInit: CURLcode = vp_curl_global_init_all()
+    /// 1 MiB, within both options' limits (2 MiB up, 10 MiB down in libcurl 7.88).
+    private static let bufferSize = 1 << 20
 
     init(method: String, url: String, headers: [String], body: Body, downloadTo download: FileHandle?,
          configuration: S3Configuration) throws(S3Error) {
@@ -156,6 +158,10 @@ final class CurlHTTPTransfer: @unchecked Sendable {
             return Unmanaged<TransferState>.fromOpaque(opaque).takeUnretainedValue().write(UnsafeRawBufferPointer(start: buffer, count: size * count))
         }, "CURLOPT_WRITEFUNCTION")
         try check(vp_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, opaque), "CURLOPT_WRITEDATA")
+        // Bigger buffers than libcurl's defaults (64 KiB up, 16 KiB down): a sixteenth of
+        // the callbacks, file reads and writes for the same bytes.
+        try set(CURLOPT_UPLOAD_BUFFERSIZE, Self.bufferSize, "CURLOPT_UPLOAD_BUFFERSIZE")
+        try set(CURLOPT_BUFFERSIZE, Self.bufferSize, "CURLOPT_BUFFERSIZE")
         // The progress callback is the only way to stop a blocking transfer early.
         try set(CURLOPT_NOPROGRESS, 0, "CURLOPT_NOPROGRESS")
         try check(vp_curl_setopt_xferinfo_callback(handle) { opaque, _, _, _, _ in
@@ -172,6 +178,7 @@ private final class TransferState: @unchecked Sendable {
     let cancelled = Atomic(false)
     private let bodyBytes: [UInt8]
     private let bodyFile: FileHandle?
+    private let bodyOffset: Int64
     let bodyLength: Int64
     private var bodySent: Int64 = 0
     private var md5 = Insecure.MD5()
@@ -187,34 +194,33 @@ private final class TransferState: @unchecked Sendable {
         self.download = download
         switch body {
         case .none:
-            (bodyBytes, bodyFile, bodyLength) = ([], nil, 0)
+            (bodyBytes, bodyFile, bodyOffset, bodyLength) = ([], nil, 0, 0)
         case .bytes(let bytes):
-            (bodyBytes, bodyFile, bodyLength) = (bytes, nil, Int64(bytes.count))
+            (bodyBytes, bodyFile, bodyOffset, bodyLength) = (bytes, nil, 0, Int64(bytes.count))
         case let .file(path, offset, length):
-            let file = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-            try file.seek(toOffset: UInt64(offset))
-            (bodyBytes, bodyFile, bodyLength) = ([], file, length)
+            (bodyBytes, bodyFile, bodyOffset, bodyLength) = ([], try FileHandle(forReadingFrom: URL(fileURLWithPath: path)), offset, length)
         }
     }
 
     deinit { try? bodyFile?.close() }
 
+    /// Fills libcurl's buffer straight from the file (`pread`, no copy in between) or from
+    /// the bytes, hashing what goes out.
     func read(into buffer: UnsafeMutablePointer<CChar>, capacity: Int) -> Int {
         let wanted = Int(min(Int64(capacity), bodyLength - bodySent))
         guard wanted > 0 else { return 0 }
-        let chunk: [UInt8]
+        let target = UnsafeMutableRawBufferPointer(start: buffer, count: wanted)
+        let count: Int
         if let bodyFile {
-            guard let data = try? bodyFile.read(upToCount: wanted), !data.isEmpty else { return Int(CURL_READFUNC_ABORT) }
-            chunk = [UInt8](data)
+            count = pread(bodyFile.fileDescriptor, target.baseAddress, wanted, off_t(bodyOffset + bodySent))
+            guard count > 0 else { return Int(CURL_READFUNC_ABORT) }  // an error, or the file shrank
         } else {
-            chunk = Array(bodyBytes[Int(bodySent)..<Int(bodySent) + wanted])
+            count = wanted
+            bodyBytes.withUnsafeBytes { target.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[Int(bodySent)..<Int(bodySent) + wanted])) }
         }
-        chunk.withUnsafeBytes { source in
-            UnsafeMutableRawPointer(buffer).copyMemory(from: source.baseAddress!, byteCount: source.count)
-            md5.update(bufferPointer: source)
-        }
-        bodySent += Int64(chunk.count)
-        return chunk.count
+        md5.update(bufferPointer: UnsafeRawBufferPointer(rebasing: target[..<count]))
+        bodySent += Int64(count)
+        return count
     }
 
     func header(_ line: UnsafeRawBufferPointer) {
@@ -234,10 +240,13 @@ private final class TransferState: @unchecked Sendable {
             if errorBody.count < 64 << 10 { errorBody += bytes.prefix(64 << 10 - errorBody.count) }
             return bytes.count
         }
-        do {
-            try download.write(contentsOf: Data(bytes))
-        } catch {
-            return 0  // libcurl stops with CURLE_WRITE_ERROR
+        // Straight from libcurl's buffer to the file, no copy in between.
+        var written = 0
+        while written < bytes.count {
+            let count = Foundation.write(download.fileDescriptor, bytes.baseAddress! + written, bytes.count - written)
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { return 0 }  // libcurl stops with CURLE_WRITE_ERROR
+            written += count
         }
         sha256.update(bufferPointer: bytes)
         received += Int64(bytes.count)

@@ -26,9 +26,29 @@ struct MultipartUpload {
             }
             return S3Client.ObjectInfo(location: location, size: size, etag: completed)
         } catch {
-            // Best effort: a store that is down now will expire the upload by its own rules.
-            _ = try? await client.send("DELETE", location, query: "uploadId=\(S3Client.encode(uploadID, keepSlash: false))")
+            // Its own task: a cancelled upload must still abort, and a cancelled task's
+            // requests stop at once.
+            await Task { await abort(uploadID: uploadID) }.value
             throw error
+        }
+    }
+
+    /// Aborts the upload so the store drops its parts, retrying for
+    /// ``S3Configuration/abortPatience`` while the store does not answer (it may be
+    /// restarting after the very failure that ended the upload).
+    private func abort(uploadID: String) async {
+        let deadline = ContinuousClock.now + client.configuration.abortPatience
+        var attempt = 1
+        while true {
+            do {
+                _ = try await client.send("DELETE", location, query: "uploadId=\(S3Client.encode(uploadID, keepSlash: false))")
+                return
+            } catch where error.isRetryable && ContinuousClock.now < deadline {
+                try? await Task.sleep(for: client.configuration.backoff.delay(afterAttempt: attempt))
+                attempt += 1
+            } catch {
+                return  // gone already (404), refused, or out of patience: the upload's own error says more
+            }
         }
     }
 

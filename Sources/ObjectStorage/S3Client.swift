@@ -64,7 +64,7 @@ public struct S3Client: Sendable {
                 throw S3Error(.storageLocalIO, "cannot create \(path) for the download of \(location)")
             }
             defer { try? file.close() }
-            let response = try await perform("GET", url: url(location), headers: [], body: .none, downloadTo: file, context: "GET \(location)")
+            let response = try await perform("GET", url: url(location), headers: [], body: .none, downloadTo: file, location: location)
             if let announced = response.headers["content-length"].flatMap(Int64.init), announced != response.received {
                 throw S3Error(.storageIntegrity, "GET \(location): received \(response.received) of \(announced) bytes", isRetryable: true)
             }
@@ -124,7 +124,7 @@ public struct S3Client: Sendable {
               body: CurlHTTPTransfer.Body = .none, verifyUploadETag: Bool = false) async throws(S3Error) -> CurlHTTPTransfer.Response {
         let context = "\(method) \(location)"
         return try await retrying(context) { () throws(S3Error) -> CurlHTTPTransfer.Response in
-            let response = try await perform(method, url: url(location, query: query), headers: headers, body: body, downloadTo: nil, context: context)
+            let response = try await perform(method, url: url(location, query: query), headers: headers, body: body, downloadTo: nil, location: location)
             if verifyUploadETag, Self.etag(response) != response.sentMD5 {
                 throw S3Error(.storageIntegrity, "\(context): the store's ETag \(Self.etag(response)) is not the MD5 \(response.sentMD5) of what was sent",
                               isRetryable: true)
@@ -147,19 +147,20 @@ public struct S3Client: Sendable {
     }
 
     private func perform(_ method: String, url: String, headers: [String], body: CurlHTTPTransfer.Body, downloadTo file: FileHandle?,
-                         context: String) async throws(S3Error) -> CurlHTTPTransfer.Response {
+                         location: S3Location) async throws(S3Error) -> CurlHTTPTransfer.Response {
         let transfer = try CurlHTTPTransfer(method: method, url: url, headers: headers, body: body, downloadTo: file, configuration: configuration)
         let response = await withTaskCancellationHandler {
             await DedicatedThread.run(name: "vidpipe-s3") { transfer.perform() }
         } onCancel: {
             transfer.cancel()
         }
-        if let error = Self.error(of: response, context: context, endpoint: configuration.endpoint) { throw error }
+        if let error = Self.error(of: response, context: "\(method) \(location)", location: location, configuration: configuration) { throw error }
         return response
     }
 
     /// Nil for a 2xx; else what went wrong, in words a person can act on.
-    static func error(of response: CurlHTTPTransfer.Response, context: String, endpoint: String) -> S3Error? {
+    static func error(of response: CurlHTTPTransfer.Response, context: String, location: S3Location, configuration: S3Configuration) -> S3Error? {
+        let endpoint = configuration.endpoint
         guard response.curlCode == CURLE_OK else {
             let reason = response.curlDetail.isEmpty ? String(cString: curl_easy_strerror(response.curlCode)) : response.curlDetail
             if response.curlCode == CURLE_ABORTED_BY_CALLBACK {
@@ -178,9 +179,10 @@ public struct S3Client: Sendable {
         switch (response.status, code) {
         case (403, _), (_, "InvalidAccessKeyId"), (_, "SignatureDoesNotMatch"):
             return S3Error(.storageCredentialsRejected,
-                           "\(context): the object store refused the credentials (\(detail)); check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION")
+                           "\(context): the object store at \(endpoint) refused the access key \(configuration.accessKeyID) (\(detail)); check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION")
         case (_, "NoSuchBucket"):
-            return S3Error(.storageBucketMissing, "\(context): the bucket does not exist at \(endpoint) (\(detail)); create it or fix the s3:// location")
+            return S3Error(.storageBucketMissing,
+                           "\(context): the bucket \(location.bucket) does not exist at \(endpoint) (\(detail)); create it or fix the s3:// location")
         case (404, _):
             return S3Error(.storageObjectMissing, "\(context): no such object (\(detail))")
         case (429, _), (500..., _):

@@ -28,6 +28,10 @@ public struct S3Configuration: Sendable, Equatable, CustomStringConvertible {
     /// Attempts per request (a part, a small object) that fails retryably. Default 4.
     public var attempts: Int = 4
     public var backoff = BackoffPolicy(initial: .milliseconds(200), maximum: .seconds(5), jitter: 0.5)
+    /// How long a failed multipart upload keeps trying to abort itself while the store does
+    /// not answer. Longer than a request's attempts: an upload left open keeps its parts in
+    /// the store, and self-hosted stores do not expire them. Default 60 s.
+    public var abortPatience: Duration = .seconds(60)
     public var connectTimeout: Duration = .seconds(10)
     /// A transfer moving no bytes for this long is cut and retried. Default 30 s.
     public var stallTimeout: Duration = .seconds(30)

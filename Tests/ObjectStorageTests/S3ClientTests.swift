@@ -9,10 +9,12 @@ import VidpipeTestSupport
 struct S3ClientTests {
     let variables: [String: String]
     let client: S3Client
+    let oracle: CurlS3Oracle
 
     init() throws {
         variables = try S3TestServer.variables()
         client = S3Client(configuration: Self.configuration(variables))
+        oracle = CurlS3Oracle(variables: variables)
     }
 
     static func configuration(_ variables: [String: String], secret: String? = nil) -> S3Configuration {
@@ -37,7 +39,7 @@ struct S3ClientTests {
         #expect(uploaded.size == 3 << 20 + 17)
         // Oracle: the curl CLI fetches it with its own signing; sha256sum hashes both files.
         let fetched = scratch.path("curl.bin")
-        try curl(["-o", fetched, url(location)])
+        try oracle.curl(["-o", fetched, oracle.url(location)])
         #expect(try CommandLineTool.sha256sum(fetched) == CommandLineTool.sha256sum(source))
 
         let download = try await client.download(location, to: scratch.path("client.bin"))
@@ -65,32 +67,82 @@ struct S3ClientTests {
         let head = try #require(try await client.head(location))
         #expect(head.size == 101 << 20 + 5)
         let fetched = scratch.path("curl.bin")
-        try curl(["-o", fetched, url(location)])
+        try oracle.curl(["-o", fetched, oracle.url(location)])
         #expect(try CommandLineTool.sha256sum(fetched) == CommandLineTool.sha256sum(source))
         // No upload is left open in the store.
-        let uploads = try curl([url(S3Location(bucket: bucket, key: "")) + "?uploads="])
+        let uploads = try oracle.curl([oracle.url(S3Location(bucket: bucket, key: "")) + "?uploads="])
         #expect(!uploads.contains("<UploadId>"), "\(uploads)")
     }
 
-    @Test func wrongSecretGivesAClearErrorWithoutTheSecret() async throws {
+    @Test func cancelledMultipartUploadLeavesNoOpenUpload() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
         let bucket = S3TestServer.uniqueBucket()
         try await client.createBucket(bucket)
-        let wrong = S3Client(configuration: Self.configuration(variables, secret: "not-the-secret-123"))
-        let error = try await #require(throws: S3Error.self) {
-            _ = try await wrong.upload(bytes: Array("x".utf8), to: S3Location(bucket: bucket, key: "x"), contentType: "text/plain")
+        let source = scratch.path("large.bin")
+        try Clip.noise(source, count: 100 << 20)
+        let location = S3Location(bucket: bucket, key: "large.bin")
+        var configuration = Self.configuration(variables)
+        (configuration.partSize, configuration.uploadConcurrency) = (5 << 20, 1)  // 20 parts one by one: time to cancel
+
+        let upload = Task { try await S3Client(configuration: configuration).upload(file: source, to: location) }
+        try await waitUntil("a part of the upload in the store", timeout: .seconds(60)) {
+            guard let id = try oracle.openUploads(bucket).first else { return false }
+            return try !oracle.uploadedParts(location, uploadID: id).isEmpty
         }
+        upload.cancel()
+        await #expect(throws: S3Error.self) { _ = try await upload.value }
+        #expect(try oracle.headStatus(location) == 404)
+        #expect(try oracle.openUploads(bucket).isEmpty, "the cancelled upload was not aborted")
+    }
+
+    /// What a caller can do with the store: each must report refused credentials and a missing
+    /// bucket the same clear way.
+    enum Operation: String, CaseIterable, Sendable {
+        case smallUpload, multipartUpload, download, list
+
+        func run(_ client: S3Client, _ location: S3Location, _ scratch: ScratchDirectory) async throws {
+            switch self {
+            case .smallUpload: _ = try await client.upload(bytes: Array("x".utf8), to: location, contentType: "text/plain")
+            case .multipartUpload:
+                let source = scratch.path("multipart.bin")
+                try Clip.noise(source, count: 33 << 20)  // over the 32 MiB threshold of these tests
+                _ = try await client.upload(file: source, to: location)
+            case .download: _ = try await client.download(location, to: scratch.path("download.bin"))
+            case .list: _ = try await client.list(location)
+            }
+        }
+    }
+
+    @Test(arguments: Operation.allCases)
+    func wrongSecretGivesAClearErrorWithoutTheSecret(_ operation: Operation) async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let bucket = S3TestServer.uniqueBucket()
+        try await client.createBucket(bucket)
+        let location = S3Location(bucket: bucket, key: "x")
+        _ = try await client.upload(bytes: Array("x".utf8), to: location, contentType: "text/plain")
+        let secret = "not-the-secret-123"
+        let wrong = S3Client(configuration: Self.configuration(variables, secret: secret))
+        let error = try await #require(throws: S3Error.self) { try await operation.run(wrong, location, scratch) }
         #expect(error.code == .storageCredentialsRejected, "\(error)")
-        #expect(error.message.contains("AWS_SECRET_ACCESS_KEY") && !error.message.contains("not-the-secret-123"), "\(error)")
+        // Where, whose key, and what to fix; never the secret, in any form the error is shown.
+        #expect(error.message.contains(variables["AWS_ENDPOINT_URL"]!) && error.message.contains("refused the access key \(variables["AWS_ACCESS_KEY_ID"]!)"),
+                "\(error)")
+        #expect(error.message.contains("AWS_SECRET_ACCESS_KEY"), "\(error)")
+        #expect(![error.message, error.description, String(reflecting: error)].contains { $0.contains(secret) }, "\(error)")
         #expect(!error.isRetryable)
     }
 
-    @Test func missingBucketGivesAClearError() async throws {
+    @Test(arguments: [Operation.download, .list])
+    func missingBucketGivesAClearError(_ operation: Operation) async throws {
         let location = S3Location(bucket: S3TestServer.uniqueBucket("missing"), key: "a.mp4")
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
-        let error = try await #require(throws: S3Error.self) { _ = try await client.download(location, to: scratch.path("a.mp4")) }
+        let error = try await #require(throws: S3Error.self) { try await operation.run(client, location, scratch) }
         #expect(error.code == .storageBucketMissing, "\(error)")
-        #expect(error.message.contains(location.bucket), "\(error)")
+        #expect(error.message.contains("bucket \(location.bucket) does not exist at \(variables["AWS_ENDPOINT_URL"]!)"), "\(error)")
+        #expect(!error.isRetryable)
     }
 
     @Test func unreachableStoreIsRetryable() async throws {
@@ -101,20 +153,5 @@ struct S3ClientTests {
             _ = try await S3Client(configuration: configuration).head(S3Location(bucket: "media", key: "a"))
         }
         #expect(error.code == .storageUnreachable && error.isRetryable, "\(error)")
-    }
-
-    // MARK: Oracles
-
-    private func url(_ location: S3Location) -> String {
-        let key = location.key.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "?#"))) ?? location.key
-        return "\(variables["AWS_ENDPOINT_URL"]!)/\(location.bucket)/\(key)"
-    }
-
-    @discardableResult
-    private func curl(_ arguments: [String]) throws -> String {
-        let credentials = "\(variables["AWS_ACCESS_KEY_ID"]!):\(variables["AWS_SECRET_ACCESS_KEY"]!)"
-        let result = try CommandLineTool.checked("curl", ["-sS", "-f", "--aws-sigv4", "aws:amz:\(variables["AWS_REGION"] ?? "us-east-1"):s3",
-                                                          "--user", credentials, "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD"] + arguments)
-        return result.text
     }
 }

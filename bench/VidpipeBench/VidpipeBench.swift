@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import Media
+import ObjectStorage
 
 /// `vidpipe-bench`: measurements printed as medians and ratios against the ffmpeg CLI
 /// measured in the same run. `bench/run` builds it in release mode and prepares inputs.
@@ -8,7 +10,7 @@ struct VidpipeBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vidpipe-bench",
         abstract: "vidpipe benchmarks.",
-        subcommands: [Probe.self, Scheduler.self, QC.self, Ladder.self, Silver.self, SilverOnce.self]
+        subcommands: [Probe.self, Scheduler.self, QC.self, Ladder.self, Silver.self, SilverOnce.self, S3.self]
     )
 
     /// In-process probing vs one ffprobe process per file (goal ≤ 0.1×).
@@ -119,6 +121,49 @@ struct VidpipeBench: AsyncParsableCommand {
 
         func run() async throws {
             print(try await DAGBenchmark.run(nodeCount: nodes, repetitions: repetitions))
+        }
+    }
+
+    /// One large object up and down with vidpipe's S3 client vs `aws s3 cp` (goal ≤ 1.0× the
+    /// upload time). `bench/s3` starts a private store and makes the file.
+    struct S3: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "s3",
+            abstract: "Upload and download one file with vidpipe's S3 client and with aws s3 cp, alternately.",
+            discussion: "The store and credentials come from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION.")
+
+        @Argument(help: "The file to upload, e.g. 1 GiB.")
+        var file: String
+
+        @Argument(help: "s3://bucket/prefix for the objects (the bucket must exist).")
+        var prefix: String
+
+        @Option(help: "The aws CLI.")
+        var aws = "aws"
+
+        @Option(help: "Timed rounds (each runs every contender once).")
+        var repetitions = 5
+
+        @Option(help: "vidpipe's part size in MiB (default: the client's).")
+        var partSize: Int?
+
+        @Option(help: "vidpipe's parts in flight (default: the client's).")
+        var concurrency: Int?
+
+        @Option(help: "The store's process id, to report its CPU time per run.")
+        var storePID: Int32?
+
+        func run() async throws {
+            let environment = ProcessInfo.processInfo.environment
+            guard let key = environment["AWS_ACCESS_KEY_ID"], let secret = environment["AWS_SECRET_ACCESS_KEY"] else {
+                throw ValidationError("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_ENDPOINT_URL for a local store)")
+            }
+            var configuration = S3Configuration(endpoint: environment["AWS_ENDPOINT_URL"], region: environment["AWS_REGION"] ?? "us-east-1",
+                                                accessKeyID: key, secretAccessKey: secret)
+            if let partSize { configuration.partSize = partSize << 20 }
+            if let concurrency { configuration.uploadConcurrency = concurrency }
+            print(try await S3Benchmark.run(.init(file: file, prefix: try S3Location(uri: prefix), aws: aws, repetitions: repetitions,
+                                                  configuration: configuration, storePID: storePID)))
         }
     }
 }
