@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "Execution", "Ingest", "Kafka", "Catalog", "Notifications",
+                "Execution", "Ingest", "Kafka", "Catalog", "Notifications", "ObjectStorage",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

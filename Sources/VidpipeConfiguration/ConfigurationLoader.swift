@@ -116,6 +116,7 @@ extension VidpipeConfiguration {
         if let folder = reader.string("VIDPIPE_STATE_DIR") { config.stateDirectory = folder }
         config.stateDirectory = absolute(config.stateDirectory, relativeTo: workingDirectory)
         config.scratch = absolute(reader.string("VIDPIPE_SCRATCH") ?? config.scratch, relativeTo: workingDirectory)
+        config.scratchMaxBytes = try reader.byteSize("VIDPIPE_SCRATCH_MAX_BYTES", minimum: 1).flatMap { $0 > 0 ? $0 : nil }
         config.catalogPath = reader.string("VIDPIPE_CATALOG").map { absolute($0, relativeTo: workingDirectory) }
         if let roots = reader.string("VIDPIPE_ALLOWED_ROOTS") {
             config.allowedRoots = []

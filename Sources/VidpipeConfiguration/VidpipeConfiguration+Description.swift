@@ -10,6 +10,7 @@ extension VidpipeConfiguration: CustomStringConvertible {
             "VIDPIPE_DATALAKE=\(ingest.datalake)",
             "VIDPIPE_STATE_DIR=\(ingest.stateDirectory)",
             "VIDPIPE_SCRATCH=\(ingest.scratch)",
+            "VIDPIPE_SCRATCH_MAX_BYTES=\(ingest.scratchMaxBytes ?? 0)",
             "VIDPIPE_CATALOG=\(ingest.catalogPath ?? "")",
             "VIDPIPE_ALLOWED_ROOTS=\(ingest.allowedRoots.joined(separator: ":"))",
             "VIDPIPE_MAX_FILE_BYTES=\(ingest.maxFileBytes)",

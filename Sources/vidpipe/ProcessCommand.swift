@@ -2,15 +2,16 @@ import ArgumentParser
 import Foundation
 import Ingest
 
-/// `vidpipe process FILE...`: the whole job DAG on local files, no servers needed.
+/// `vidpipe process FILE...`: the whole job DAG on local files or `s3://` objects, no
+/// servers needed but the object store.
 struct ProcessCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "process",
-        abstract: "Run the whole pipeline on local video files and print a summary.",
+        abstract: "Run the whole pipeline on local video files or s3://bucket/key objects and print a summary.",
         discussion: "Exit status: 0 when every file is accepted (passed, warned or already known), 1 when some are rejected or failed, 2 on a usage or configuration error."
     )
 
-    @Argument(help: "Video files to process.")
+    @Argument(help: "Video files or s3://bucket/key objects to process.")
     var files: [String]
 
     @Flag(help: "Print a machine-readable JSON report instead of the table.")
@@ -25,13 +26,22 @@ struct ProcessCommand: AsyncParsableCommand {
 
     func run() async throws {
         let bootstrap = try Bootstrap(consoleLevel: .warning)
+        if bootstrap.configuration.ingest.objectStorage == nil, let object = files.first(where: { $0.hasPrefix("s3://") }) {
+            FileHandle.standardError.write(Data("""
+                vidpipe: \(object) is in object storage, but no store is configured: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY \
+                (and AWS_ENDPOINT_URL for a store other than AWS, AWS_REGION if not us-east-1)
+
+                """.utf8))
+            throw ExitStatus.usage
+        }
         try bootstrap.checkLakeIsWritable()
         let catalog = try await bootstrap.openCatalog()
         let progress = ProgressDisplay(total: files.count)
         let runner = try await bootstrap.makeRunner(catalog: catalog, progress: progress.update)
         let cwd = FileManager.default.currentDirectoryPath
         let requests = files.map { file in
-            IngestRequest(path: file.hasPrefix("/") ? file : URL(fileURLWithPath: cwd + "/" + file).standardizedFileURL.path, email: email)
+            IngestRequest(path: file.hasPrefix("/") || file.hasPrefix("s3://") ? file : URL(fileURLWithPath: cwd + "/" + file).standardizedFileURL.path,
+                          email: email)
         }
         let outcomes = await runner.run(requests, origin: .cli) { progress.advance(with: $0) }
         progress.finish()

@@ -11,7 +11,7 @@ struct ProduceCommand: AsyncParsableCommand {
         discussion: "Prints where each request went (topic[partition]@offset, or the inbox file). Exit status 1 when some file was refused."
     )
 
-    @Argument(help: "Video files; they must lie inside VIDPIPE_ALLOWED_ROOTS.")
+    @Argument(help: "Video files or s3://bucket/key objects; they must lie inside VIDPIPE_ALLOWED_ROOTS.")
     var files: [String]
 
     @Option(help: "Who to tell about these files.")
@@ -36,10 +36,17 @@ struct ProduceCommand: AsyncParsableCommand {
         let sink = try RequestSink.make(bootstrap)
         var refused = 0
         for file in files {
-            let absolute = URL(fileURLWithPath: file, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath + "/")).standardizedFileURL.path
+            let isObject = file.hasPrefix("s3://")
+            let absolute = isObject ? file
+                : URL(fileURLWithPath: file, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath + "/")).standardizedFileURL.path
             do {
-                // The daemon checks again; checking here tells the sender at once.
-                _ = try validator.validate(path: absolute, confined: true)
+                // The daemon checks again; checking here tells the sender at once. An object
+                // is only confined here: the daemon is the one that needs to reach the store.
+                if isObject {
+                    _ = try validator.confine(objectURI: absolute)
+                } else {
+                    _ = try validator.validate(path: absolute, confined: true)
+                }
                 let request = IngestRequest(path: absolute, email: email, title: title, metadata: metadata)
                 try request.validate(origin: "command line")
                 let destination = try await sink.submit(request)

@@ -2,6 +2,7 @@ import Catalog
 import Execution
 import Foundation
 import Media
+import ObjectStorage
 import Scheduler
 
 /// What the sidecar lookup found; `sidecar` is nil when the video came without metadata.
@@ -30,6 +31,10 @@ struct BronzeStage: Sendable {
     let catalog: any Catalog
     let validator: FileValidator
     let store: BronzeStore
+    /// Fetches `s3://` sources into ``scratch``.
+    let objects: ObjectSource
+    /// Where jobs download their `s3://` sources; each job's part goes when it ends.
+    let scratch: ScratchSpace
     /// Shared by every job of the runner, so identical files processed at once dedup.
     let claims = ContentClaims()
 
@@ -38,19 +43,26 @@ struct BronzeStage: Sendable {
         self.catalog = catalog
         self.validator = FileValidator(allowedRoots: configuration.allowedRoots, maxFileBytes: configuration.maxFileBytes)
         self.store = BronzeStore(root: configuration.layout.bronze)
+        self.scratch = ScratchSpace(root: configuration.scratch, maxBytes: configuration.scratchMaxBytes)
+        self.objects = ObjectSource(client: configuration.objectStorage.map { S3Client(configuration: $0) }, validator: validator, scratch: scratch)
     }
 
     func addTasks(to dag: inout DAGBuilder) {
         let io = TaskOptions.io(configuration)
         let infrastructure = TaskOptions.infrastructure(configuration)
         dag.task("bronze.validate", inputs: JobTicket.artifact, output: Self.file, options: io) { ticket in
-            try validator.validate(path: ticket.request.path, confined: ticket.origin.isConfined)
+            guard ticket.request.path.hasPrefix("s3://") else {
+                return try validator.validate(path: ticket.request.path, confined: ticket.origin.isConfined)
+            }
+            return try await objects.fetch(ticket.request.path, confined: ticket.origin.isConfined, jobID: ticket.id)
         }
         dag.task("bronze.sidecar", inputs: JobTicket.artifact, Self.file, output: Self.sidecar, options: io) { ticket, file in
-            try lookUpSidecar(of: file, for: ticket)
+            try await lookUpSidecar(of: file, for: ticket)
         }
         dag.task("bronze.checksum", inputs: Self.file, output: Self.hash, options: .cpuHeavy(configuration, retry: true)) { file in
-            try await DedicatedThread.run(name: "checksum") { () throws(IngestError) in
+            // Hashed on the way in already: an object downloaded into scratch.
+            if let known = file.contentSHA256 { return ContentHash(hex: known) }
+            return try await DedicatedThread.run(name: "checksum") { () throws(IngestError) in
                 try ContentHasher.sha256(path: file.resolvedPath, expectedSize: file.sizeBytes).hash
             }
         }
@@ -76,9 +88,14 @@ struct BronzeStage: Sendable {
 
     /// The sidecar (merged with the request's metadata); a missing one rejects the video
     /// when `VIDPIPE_MISSING_SIDECAR=reject`.
-    private func lookUpSidecar(of file: ValidatedFile, for ticket: JobTicket) throws(IngestError) -> SidecarLookup {
-        let sidecar = try Sidecar.load(for: file, requestMetadata: ticket.request.metadata,
-                                       validator: validator, confined: ticket.origin.isConfined)
+    private func lookUpSidecar(of file: ValidatedFile, for ticket: JobTicket) async throws(IngestError) -> SidecarLookup {
+        let sidecar: Sidecar?
+        if file.requestedPath.hasPrefix("s3://") {
+            let found = try await objects.fetchSidecar(of: file, confined: ticket.origin.isConfined, jobID: ticket.id)
+            sidecar = try Sidecar.merged(found: found.map { (path: $0.uri, data: $0.data) }, requestMetadata: ticket.request.metadata)
+        } else {
+            sidecar = try Sidecar.load(for: file, requestMetadata: ticket.request.metadata, validator: validator, confined: ticket.origin.isConfined)
+        }
         if sidecar == nil, configuration.missingSidecar == .reject {
             let names = Sidecar.candidates(for: ticket.request.path).map { ($0 as NSString).lastPathComponent }
             throw IngestError(.missingSidecar, path: ticket.request.path,
@@ -99,6 +116,11 @@ struct BronzeStage: Sendable {
         let content = NewContent(hash: hash, videoID: UUID().uuidString.lowercased())
         ticket.log.videoID = content.videoID
         return content
+    }
+
+    /// Removes the job's scratch folder (its downloaded source) once nothing reads it any more.
+    func releaseScratch(of ticket: JobTicket) {
+        scratch.end(jobID: ticket.id)
     }
 
     /// Lets the next job with the same content go ahead, once this one has been recorded.

@@ -1,27 +1,64 @@
 import Foundation
+import ObjectStorage
 
 /// A file that passed bronze validation.
 public struct ValidatedFile: Sendable, Codable, Equatable {
-    /// The path as the request or command line gave it.
+    /// The path as the request or command line gave it (an `s3://` URI for an object).
     public var requestedPath: String
-    /// The real path after resolving symlinks: the file actually read.
+    /// The real path after resolving symlinks: the file actually read (for an object, its
+    /// copy in the job's scratch folder).
     public var resolvedPath: String
     public var sizeBytes: Int64
     public var modifiedAt: Date
+    /// The SHA-256 (hex) already computed while the file was fetched, so bronze.checksum
+    /// need not read it again; nil for a local file.
+    public var contentSHA256: String?
+
+    public init(requestedPath: String, resolvedPath: String, sizeBytes: Int64, modifiedAt: Date, contentSHA256: String? = nil) {
+        self.requestedPath = requestedPath
+        self.resolvedPath = resolvedPath
+        self.sizeBytes = sizeBytes
+        self.modifiedAt = modifiedAt
+        self.contentSHA256 = contentSHA256
+    }
     /// The file name people know the video by.
     public var originalName: String { (requestedPath as NSString).lastPathComponent }
 }
 
 /// Bronze step (a): the path is allowed, and names a readable regular file of sane size.
 public struct FileValidator: Sendable {
-    /// Real paths of the allowed roots; requests must resolve inside one of them.
+    /// Real paths of the allowed folders; local request paths must resolve inside one of them.
     public var allowedRoots: [String]
+    /// The allowed `s3://bucket/prefix` roots; `s3://` request paths must lie inside one.
+    public var allowedObjectRoots: [S3Location]
     public var maxFileBytes: Int64
 
+    /// `allowedRoots` may mix folders and `s3://bucket/prefix` locations; each kind only
+    /// ever admits paths of its own kind.
     public init(allowedRoots: [String], maxFileBytes: Int64) {
         // Roots are compared by real path so a root that is itself a symlink still works.
-        self.allowedRoots = allowedRoots.map { Self.realPath($0) ?? URL(fileURLWithPath: $0).standardizedFileURL.path }
+        self.allowedRoots = allowedRoots.filter { !$0.hasPrefix("s3://") }
+            .map { Self.realPath($0) ?? URL(fileURLWithPath: $0).standardizedFileURL.path }
+        // The configuration has parsed these already; one it could not parse admits nothing.
+        self.allowedObjectRoots = allowedRoots.filter { $0.hasPrefix("s3://") }.compactMap { try? S3Location(uri: $0) }
         self.maxFileBytes = maxFileBytes
+    }
+
+    /// The object an `s3://` request path names, refused when it is malformed, climbs with
+    /// `..` or lies outside the `s3://` allowed roots. Looks nothing up in the store.
+    public func confine(objectURI uri: String) throws(IngestError) -> S3Location {
+        let location = try ObjectSource.location(of: uri, origin: uri)
+        try confine(location, uri: uri)
+        return location
+    }
+
+    /// Refuses an object outside the `s3://` allowed roots: same bucket, and under the
+    /// root's prefix taken as a folder (`s3://b/in` does not admit `s3://b/inbox/x`).
+    func confine(_ location: S3Location, uri: String) throws(IngestError) {
+        guard allowedObjectRoots.contains(where: { $0.contains(location) }) else {
+            throw IngestError(.outsideAllowedRoots, path: uri, "is outside the allowed roots (\(rootsDescription))",
+                              hint: "upload the object under an allowed s3:// root or extend VIDPIPE_ALLOWED_ROOTS")
+        }
     }
 
     /// Validates `path`. `confined` is true for requests from the inbox or Kafka, false for
@@ -104,9 +141,14 @@ public struct FileValidator: Sendable {
         // through a symlinked parent (e.g. /tmp on some systems) still matches.
         let resolvedParent = Self.realPath((lexical as NSString).deletingLastPathComponent).map { $0 + "/" + (lexical as NSString).lastPathComponent }
         guard isInsideAllowedRoots(lexical) || resolvedParent.map(isInsideAllowedRoots) == true else {
-            throw IngestError(.outsideAllowedRoots, path: path, "is outside the allowed roots (\(allowedRoots.joined(separator: ", ")))",
+            throw IngestError(.outsideAllowedRoots, path: path, "is outside the allowed roots (\(rootsDescription))",
                               hint: "move the file under an allowed root or extend VIDPIPE_ALLOWED_ROOTS")
         }
+    }
+
+    /// Every allowed root, folders then `s3://` prefixes, for error messages.
+    private var rootsDescription: String {
+        (allowedRoots + allowedObjectRoots.map(\.description)).joined(separator: ", ")
     }
 
     private func isInsideAllowedRoots(_ path: String) -> Bool {

@@ -10,10 +10,18 @@ public struct Sidecar: Sendable, Codable, Equatable {
     /// Largest sidecar read: metadata, not media.
     public static let maximumBytes = 1 << 20
 
-    /// Candidate locations for a video's sidecar: `clip.json`, then `clip.mp4.json`.
+    /// Candidate locations for a video's sidecar: `clip.json`, then `clip.mp4.json`; beside
+    /// the object for an `s3://` video.
     public static func candidates(for videoPath: String) -> [String] {
-        let url = URL(fileURLWithPath: videoPath)
-        return [url.deletingPathExtension().appendingPathExtension("json").path, videoPath + ".json"]
+        guard videoPath.hasPrefix("s3://") else {
+            let url = URL(fileURLWithPath: videoPath)
+            return [url.deletingPathExtension().appendingPathExtension("json").path, videoPath + ".json"]
+        }
+        // String surgery on the last segment: path APIs would fold the `//` of the scheme.
+        let slash = videoPath.lastIndex(of: "/") ?? videoPath.startIndex
+        let name = videoPath[videoPath.index(after: slash)...]
+        let stem = name.lastIndex(of: ".").flatMap { $0 == name.startIndex ? nil : videoPath[..<$0] } ?? videoPath[...]
+        return [stem + ".json", videoPath + ".json"]
     }
 
     /// Finds and validates the sidecar of `video`, merging in metadata sent with the
@@ -22,7 +30,7 @@ public struct Sidecar: Sendable, Codable, Equatable {
         let directoryOfRequest = (video.requestedPath as NSString).deletingLastPathComponent
         let name = (video.requestedPath as NSString).lastPathComponent
         let found = candidates(for: directoryOfRequest + "/" + name).first { FileManager.default.fileExists(atPath: $0) }
-        var fields: [String: JSONValue] = [:]
+        var contents: (path: String, data: Data)?
         if let found {
             let file = try validateFile(found, validator: validator, confined: confined)
             guard file.sizeBytes <= maximumBytes else {
@@ -31,13 +39,21 @@ public struct Sidecar: Sendable, Codable, Equatable {
             guard let data = FileManager.default.contents(atPath: file.resolvedPath) else {
                 throw IngestError(.notReadable, path: found, "cannot read the sidecar", isRetryable: true)
             }
-            fields = try parse(data, path: found)
+            contents = (found, data)
         }
+        return try merged(found: contents, requestMetadata: requestMetadata)
+    }
+
+    /// The sidecar found at `found.path` (its bytes already read) merged with the request's
+    /// metadata (request fields win); nil when there is neither.
+    static func merged(found: (path: String, data: Data)?, requestMetadata: JSONValue?) throws(IngestError) -> Sidecar? {
+        var fields: [String: JSONValue] = [:]
+        if let found { fields = try parse(found.data, path: found.path) }
         if case .object(let extra)? = requestMetadata {
             fields.merge(extra) { _, fromRequest in fromRequest }
         }
         guard found != nil || requestMetadata != nil else { return nil }
-        return Sidecar(path: found, json: JSONValue.object(fields).jsonText)
+        return Sidecar(path: found?.path, json: JSONValue.object(fields).jsonText)
     }
 
     /// The sidecar file passes the same checks as a video, but what is wrong with it is

@@ -16,6 +16,9 @@ public struct IngestConfiguration: Sendable, Equatable {
     /// Local folder where jobs download `s3://` sources and stage outputs bound for object
     /// storage; each job's part is removed when it ends. Default `<system temp>/vidpipe-scratch`.
     public var scratch: String
+    /// The most bytes of `s3://` sources the jobs of this process hold in ``scratch`` at once:
+    /// a download waits until its object fits. Nil (the default): no bound beyond the disk.
+    public var scratchMaxBytes: Int64?
     /// The SQLite catalog when there is no PostgreSQL. Default `<state directory>/catalog.sqlite`.
     public var catalogPath: String?
     /// The S3-compatible store that `s3://` lake roots, sources and allowed roots live in:
@@ -85,6 +88,7 @@ public struct IngestConfiguration: Sendable, Equatable {
             datalake: datalake,
             stateDirectory: datalake.hasPrefix("s3://") ? "./vidpipe-state" : datalake,
             scratch: defaultScratch,
+            scratchMaxBytes: nil,
             catalogPath: nil,
             objectStorage: nil,
             allowedRoots: [datalake + "/incoming"],

@@ -33,6 +33,8 @@ public struct IngestError: Error, Sendable, CustomStringConvertible, RetryableEr
         /// The lake's disk has no room for the file (retryable: space can be freed).
         public static let diskFull = Code(rawValue: "disk_full")
         public static let policyRejected = Code(rawValue: "policy_rejected")
+        /// An `s3://` source, but no credentials for the object store are configured.
+        public static let objectStorageNotConfigured = Code(rawValue: "object_storage_not_configured")
         public static let internalError = Code(rawValue: "internal_error")
         /// Not an ingest failure: the job was cut short (shutdown) and runs again later.
         public static let interrupted = Code(rawValue: "interrupted")

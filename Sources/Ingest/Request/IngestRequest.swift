@@ -12,7 +12,7 @@ public struct IngestRequest: Codable, Sendable, Equatable {
     public var schemaVersion: Int
     /// Unique per request; redeliveries of one request share it.
     public var requestID: String
-    /// Absolute path of the video, inside the daemon's allowed roots.
+    /// Absolute path of the video, or its `s3://bucket/key`, inside the daemon's allowed roots.
     public var path: String
     /// Who to tell, in addition to `EMAIL_RECEIVER`.
     public var email: String?
@@ -102,21 +102,25 @@ public struct IngestRequest: Codable, Sendable, Equatable {
         }
     }
 
-    /// An absolute local path: not a URL, not relative, no NUL byte (which would cut it short
-    /// for every C call that reads it).
+    /// An absolute local path, or an `s3://bucket/key` naming one object: no other URL, not
+    /// relative, no NUL byte (which would cut it short for every C call that reads it).
     private static func validatePath(_ path: String, origin: String) throws(IngestError) {
         if let nul = path.utf8.firstIndex(of: 0) {
             throw IngestError(.invalidRequest, path: origin,
                               "field \"path\" holds a NUL byte (\\u0000) at byte \(path.utf8.distance(from: path.utf8.startIndex, to: nul)); no file name can contain one",
                               hint: "send the path without it")
         }
+        if path.hasPrefix("s3://") {
+            _ = try ObjectSource.location(of: path, origin: origin)
+            return
+        }
         if let scheme = path.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://", options: .regularExpression) {
             throw IngestError(.invalidRequest, path: origin,
-                              "field \"path\" is a URL (\(path[scheme].dropLast(3))://…), not a file path: vidpipe reads local files only",
+                              "field \"path\" is a URL (\(path[scheme].dropLast(3))://…), not a file path: vidpipe reads local files and s3://bucket/key objects only",
                               hint: "download the file into an allowed root and send its absolute path")
         }
         guard path.hasPrefix("/") else {
-            throw IngestError(.invalidRequest, path: origin, "field \"path\" must be an absolute path (starting with /), got \"\(path)\"",
+            throw IngestError(.invalidRequest, path: origin, "field \"path\" must be an absolute path (starting with /) or an s3://bucket/key, got \"\(path)\"",
                               hint: "send the full path; the daemon's working folder is not the sender's")
         }
     }

@@ -27,10 +27,11 @@ public struct JobRunner: Sendable {
         self.jobSlots = AsyncSemaphore(permits: configuration.jobConcurrency)
     }
 
-    /// Publishes or removes the silver outputs that jobs killed earlier left staged; call
-    /// once before taking work.
+    /// Publishes or removes the silver outputs that jobs killed earlier left staged, and
+    /// removes their scratch folders; call once before taking work.
     public func recoverStagedOutputs() async {
         await SilverStaging.recover(layout: context.configuration.layout, catalog: context.catalog, logger: context.logger)
+        bronze.scratch.removeLeftovers(logger: context.logger)
     }
 
     /// Runs many requests concurrently (bounded); outcomes come back in input order. Jobs
@@ -109,6 +110,7 @@ public struct JobRunner: Sendable {
         staging?.end(recorded: gold.committed != nil)
         if gold.committed != nil { countBytes(of: run) }
         if let video = ticket.log.videoID { logger[metadataKey: LogKeys.video] = "\(video)" }
+        bronze.releaseScratch(of: ticket)
         await bronze.releaseClaims(of: ticket)
         if let committed = gold.committed { await recordGoldTaskRuns(of: ticket, after: committed, logger: logger) }
 
