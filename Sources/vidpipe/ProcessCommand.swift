@@ -25,7 +25,7 @@ struct ProcessCommand: AsyncParsableCommand {
 
     func run() async throws {
         let bootstrap = try Bootstrap(consoleLevel: .warning)
-        try bootstrap.checkLakeIsWritable()
+        try await bootstrap.checkLakeIsWritable()
         let catalog = try await bootstrap.openCatalog()
         let progress = ProgressDisplay(total: files.count)
         let runner = try await bootstrap.makeRunner(catalog: catalog, progress: progress.update)

@@ -29,15 +29,15 @@ struct BronzeStage: Sendable {
     let configuration: IngestConfiguration
     let catalog: any Catalog
     let validator: FileValidator
-    let store: BronzeStore
+    let lake: any LakeStore
     /// Shared by every job of the runner, so identical files processed at once dedup.
     let claims = ContentClaims()
 
-    init(configuration: IngestConfiguration, catalog: any Catalog) {
+    init(configuration: IngestConfiguration, catalog: any Catalog, lake: any LakeStore) {
         self.configuration = configuration
         self.catalog = catalog
         self.validator = FileValidator(allowedRoots: configuration.allowedRoots, maxFileBytes: configuration.maxFileBytes)
-        self.store = BronzeStore(root: configuration.layout.bronze)
+        self.lake = lake
     }
 
     func addTasks(to dag: inout DAGBuilder) {
@@ -65,12 +65,10 @@ struct BronzeStage: Sendable {
         dag.task("bronze.dedup", inputs: JobTicket.artifact, Self.hash, output: Self.newContent, options: infrastructure) { ticket, hash in
             try await claimNewContent(hash, for: ticket)
         }
-        dag.task("bronze.stage", inputs: Self.file, Self.newContent, Self.probe, Self.sidecar, output: Self.staged, options: infrastructure) {
-            file, content, probe, lookup in
+        dag.task("bronze.stage", inputs: JobTicket.artifact, Self.file, Self.newContent, Self.probe, Self.sidecar, output: Self.staged,
+                 options: infrastructure) { ticket, file, content, probe, lookup in
             let probeJSON = try JSONEncoder.vidpipe.encode(probe)
-            return try await DedicatedThread.run(name: "stage") { () throws(IngestError) in
-                try store.stage(file, hash: content.hash, probeJSON: probeJSON, sidecar: lookup.sidecar)
-            }
+            return try await lake.stageBronze(file, hash: content.hash, probeJSON: probeJSON, sidecar: lookup.sidecar, jobID: ticket.id)
         }
     }
 
