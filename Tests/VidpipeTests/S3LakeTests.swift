@@ -170,45 +170,6 @@ struct S3LakeTests {
         let left = try lake.objects().map(\.key)
         #expect(!left.contains { $0.hasPrefix("lake/silver/") || $0.hasPrefix("lake/pending/") }, "an unrecorded job's uploads stayed: \(left)")
     }
-
-    /// The store killed with SIGKILL while a 100+ MiB source uploads in parts, and started
-    /// again: the job retries and is recorded; what the bucket shows is whole.
-    @Test func theStoreKilledMidUploadIsRetriedAndLeavesNoPartialObject() async throws {
-        let store = try PrivateS3Store(port: 18453)
-        defer { store.stop() }
-        let lake = try S3Lake(variables: store.variables)
-        defer { lake.remove() }
-        // Lossless noise: about 1.4 MB a frame, so the upload takes long enough to be cut.
-        let clip = lake.local.incoming + "/large.mp4"
-        try CommandLineTool.ffmpeg(["-f", "lavfi", "-i", "nullsrc=s=1280x720:r=25:d=4,geq=random(1)*255:128:128", "-c:v", "libx264",
-                                    "-preset", "ultrafast", "-qp", "0", "-pix_fmt", "yuv420p", clip])
-        let size = Int64(try Data(contentsOf: URL(fileURLWithPath: clip)).count)
-        #expect(size > 100 << 20, "the source is too small for a multipart upload: \(size)")
-        let running = try DaemonProcess(lake.local, name: "process", arguments: ["process", "--json", clip])
-        try await waitUntil("bronze.stage to start", timeout: .seconds(120), every: .milliseconds(5)) {
-            try !lake.local.logEntries(event: "task.running", task: "bronze.stage").isEmpty
-        }
-        try await Task.sleep(for: .milliseconds(300))
-        try store.kill()
-        #expect(try lake.local.logEntries(event: "task.succeeded", task: "bronze.stage").isEmpty, "the upload ended before the kill")
-        try await Task.sleep(for: .seconds(3))
-        try store.start()
-        let status = try await running.stop(with: 0, within: 300)
-        #expect(status == 0, "\(running.log.suffix(3000))")
-        #expect(try lake.local.logEntries(event: "task.failed", task: "bronze.stage").count
-                    + lake.local.logEntries(event: "task.retrying", task: "bronze.stage").count >= 1, "the job never saw the outage")
-
-        let hash = try CommandLineTool.sha256sum(clip)
-        let stored = try lake.objects()
-        let source = try #require(stored.first { $0.key.hasSuffix("/\(hash)/source.mp4") })
-        #expect(source.size == size)
-        let copy = lake.local.scratch.path("copy.mp4")
-        try lake.oracle.download("s3://\(lake.bucket)/\(source.key)", to: copy)
-        #expect(try CommandLineTool.sha256sum(copy) == hash)
-        let keys = Set(stored.map(\.key))
-        for path in try lake.catalogPaths() { #expect(lake.key(of: path).map(keys.contains) == true, "\(path) is not stored") }
-        #expect(!keys.contains { $0.hasPrefix("lake/pending/") })
-    }
 }
 
 /// A ``TestLake`` whose bronze and silver live in a fresh bucket of the test store, under
