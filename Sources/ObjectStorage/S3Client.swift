@@ -108,6 +108,19 @@ public struct S3Client: Sendable {
         return objects
     }
 
+    /// Checks, with one small listing, that the bucket of `prefix` exists and the credentials
+    /// may read it: a service's start-up check, so a wrong key or a missing bucket is one
+    /// clear error rather than a failure inside every job. Not retried for a refusal.
+    public func checkAccess(_ prefix: S3Location) async throws(S3Error) {
+        let query = "list-type=2&max-keys=1&prefix=" + Self.encode(prefix.key, keepSlash: false)
+        do {
+            _ = try await send("GET", S3Location(bucket: prefix.bucket, key: ""), query: query)
+        } catch where error.code == .storageObjectMissing {
+            // A 404 without an S3 error document: the bucket is not there.
+            throw S3Error(.storageBucketMissing, "GET \(prefix): the bucket does not exist at \(configuration.endpoint); create it or fix the s3:// location")
+        }
+    }
+
     /// Creates a bucket (tests and first-time setup); one that exists and is ours is fine.
     public func createBucket(_ name: String) async throws(S3Error) {
         do {

@@ -9,6 +9,7 @@ import Kafka
 import Logging
 import Media
 import Notifications
+import ObjectStorage
 import VidpipeConfiguration
 
 /// What every command that touches the lake needs: configuration, logging, catalog.
@@ -92,9 +93,38 @@ struct Bootstrap {
     }
 
     /// Makes sure the lake folder (or, with the lake in object storage, the local state
-    /// folder) exists and takes a new file, before any job starts: a read-only mount or a
-    /// full disk is one clear error, not a failure inside every job.
-    func checkLakeIsWritable() throws {
+    /// folder) exists and takes a new file, and that the lake's bucket answers to the
+    /// credentials, before any job starts: a read-only mount, a full disk, a refused key or a
+    /// missing bucket is one clear error, not a failure inside every job.
+    func checkLakeIsWritable() async throws {
+        try checkLocalStateIsWritable()
+        try await checkObjectStore()
+    }
+
+    /// With the lake in object storage: one listing of its prefix, so a refused key or a
+    /// missing bucket stops the start with status 2 (the store unreachable, with status 1).
+    private func checkObjectStore() async throws {
+        let layout = configuration.layout
+        guard layout.isObjectStore, let storage = configuration.ingest.objectStorage,
+              let root = try? S3Location(uri: layout.root) else { return }
+        do {
+            try await S3Client(configuration: storage).checkAccess(root)
+        } catch {
+            let failure = StartupFailure.objectStore(root, storage, error)
+            FileHandle.standardError.write(Data("vidpipe: \(failure)\n".utf8))
+            throw failure.code == S3Error.Code.storageUnreachable.description ? ExitCode.failure : ExitStatus.usage
+        }
+    }
+
+    /// Whether a file of the lake (a path, or an `s3://` object when the lake is in object
+    /// storage) is there; an object store that cannot be asked counts as no.
+    func lakeEntryExists(_ path: String) async -> Bool {
+        guard path.hasPrefix("s3://") else { return FileManager.default.fileExists(atPath: path) }
+        guard let storage = configuration.ingest.objectStorage, let location = try? S3Location(uri: path) else { return false }
+        return (try? await S3Client(configuration: storage).head(location)) != nil
+    }
+
+    private func checkLocalStateIsWritable() throws {
         let layout = configuration.layout
         let root = layout.isObjectStore ? layout.stateRoot : layout.root
         let probe = root + "/.vidpipe-write-check-\(getpid())"

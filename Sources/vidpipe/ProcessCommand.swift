@@ -34,7 +34,7 @@ struct ProcessCommand: AsyncParsableCommand {
                 """.utf8))
             throw ExitStatus.usage
         }
-        try bootstrap.checkLakeIsWritable()
+        try await bootstrap.checkLakeIsWritable()
         let catalog = try await bootstrap.openCatalog()
         let progress = ProgressDisplay(total: files.count)
         let runner = try await bootstrap.makeRunner(catalog: catalog, progress: progress.update)

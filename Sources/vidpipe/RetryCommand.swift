@@ -55,7 +55,7 @@ struct RetryCommand: AsyncParsableCommand {
             await inspection.close()
             return try report(Report(retried: old.id, action: "already_retried", job: outcome), of: old)
         }
-        try inspection.bootstrap.checkLakeIsWritable()
+        try await inspection.bootstrap.checkLakeIsWritable()
         let runner = try await inspection.bootstrap.makeRunner(catalog: inspection.catalog)
         let request = IngestRequest(path: old.sourcePath, requestID: requestID, email: email)
         let outcome = await runner.run(request, origin: .cli, retryOf: old.id)

@@ -17,7 +17,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let bootstrap = try Bootstrap()
-        try bootstrap.checkLakeIsWritable()
+        try await bootstrap.checkLakeIsWritable()
         let metrics = Bootstrap.bootstrapPrometheus()
         let logger = bootstrap.logger
         let kafka = bootstrap.configuration.kafka

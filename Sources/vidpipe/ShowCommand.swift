@@ -123,8 +123,10 @@ struct ShowCommand: AsyncParsableCommand {
         let catalog = inspection.catalog
         let videoID = job.videoID ?? job.duplicateOf
         let video = try await videoID.asyncMap { try await catalog.video(id: $0) } ?? nil
-        let silver = video.map { inspection.layout.silverFolder(videoID: $0.id) }.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
-        let report = silver.map { $0 + "/report.html" }.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
+        let folder = video.map { inspection.layout.silverFolder(videoID: $0.id) }
+        let report = await folder.asyncMap { await inspection.bootstrap.lakeEntryExists($0 + "/report.html") ? $0 + "/report.html" : nil } ?? nil
+        // In object storage a folder is a key prefix: it is there when its report page is.
+        let silver = inspection.layout.isObjectStore ? (report == nil ? nil : folder) : folder.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
         let related = if let videoID { try await catalog.jobs(videoID: videoID) } else { try await catalog.jobs(sourcePath: job.sourcePath) }
         return Document(
             job: job,

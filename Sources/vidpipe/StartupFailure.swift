@@ -1,5 +1,6 @@
 import Catalog
 import Foundation
+import ObjectStorage
 
 /// Why a command could not start on its lake or catalog: a stable code, the file at fault,
 /// what is wrong and what to do. Printed as `vidpipe: <explanation> [<code>]`.
@@ -16,6 +17,22 @@ struct StartupFailure: Error, CustomStringConvertible {
         }
         return StartupFailure(code: "datalake_unwritable",
                               explanation: "the data lake \(folder) (VIDPIPE_DATALAKE) cannot be written (\(reason)): fix its permissions or mount, or point VIDPIPE_DATALAKE at a writable folder")
+    }
+
+    /// The lake's bucket did not answer to the credentials. Names the endpoint, the bucket
+    /// and the access key id; never the secret.
+    static func objectStore(_ lake: S3Location, _ storage: S3Configuration, _ error: S3Error) -> StartupFailure {
+        let code = error.code.description
+        switch error.code {
+        case .storageCredentialsRejected:
+            return StartupFailure(code: code, explanation: "the object store at \(storage.endpoint) refused the access key \(storage.accessKeyID) for the data lake \(lake) (VIDPIPE_DATALAKE): check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN, AWS_REGION)")
+        case .storageBucketMissing:
+            return StartupFailure(code: code, explanation: "the bucket \(lake.bucket) of the data lake \(lake) (VIDPIPE_DATALAKE) does not exist at \(storage.endpoint): create it (aws s3 mb s3://\(lake.bucket) --endpoint-url \(storage.endpoint)) or point VIDPIPE_DATALAKE at an existing bucket")
+        case .storageUnreachable:
+            return StartupFailure(code: code, explanation: "the object store at \(storage.endpoint) holding the data lake \(lake) did not answer: start it, or fix AWS_ENDPOINT_URL")
+        default:
+            return StartupFailure(code: code, explanation: "the data lake \(lake) cannot be read at \(storage.endpoint): \(error.message)")
+        }
     }
 
     /// The SQLite catalog could not be opened: locked, not a database, or on a full disk.

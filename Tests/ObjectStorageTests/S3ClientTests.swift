@@ -9,12 +9,12 @@ import VidpipeTestSupport
 struct S3ClientTests {
     let variables: [String: String]
     let client: S3Client
-    let oracle: CurlS3Oracle
+    let oracle: S3Oracle
 
     init() throws {
         variables = try S3TestServer.variables()
         client = S3Client(configuration: Self.configuration(variables))
-        oracle = CurlS3Oracle(variables: variables)
+        oracle = S3Oracle(variables: variables)
     }
 
     static func configuration(_ variables: [String: String], secret: String? = nil) -> S3Configuration {

@@ -25,7 +25,7 @@ struct S3StoreOutageTests {
     @Test func storeBackWithinTheAttemptsGetsTheWholeObject() async throws {
         let store = try PrivateS3Store()
         defer { store.stop() }
-        let oracle = CurlS3Oracle(variables: store.variables)
+        let oracle = S3Oracle(variables: store.variables)
         var configuration = Self.configuration(store.variables)
         configuration.attempts = 60  // about 2 minutes of retries: a restart here takes up to 30 s
         let scratch = try ScratchDirectory()
@@ -39,14 +39,14 @@ struct S3StoreOutageTests {
 
         let uploaded = try await upload.value
         #expect(uploaded.size == Int64(Self.size))
-        #expect(try oracle.sha256(location, scratch: scratch) == CommandLineTool.sha256sum(source))
+        #expect(try oracle.sha256(location) == CommandLineTool.sha256sum(source))
         #expect(try oracle.openUploads(location.bucket).isEmpty)
     }
 
     @Test func storeDownForTheAttemptsLeavesNothingBehind() async throws {
         let store = try PrivateS3Store()
         defer { store.stop() }
-        let oracle = CurlS3Oracle(variables: store.variables)
+        let oracle = S3Oracle(variables: store.variables)
         var configuration = Self.configuration(store.variables)
         configuration.attempts = 1  // the part cut by the kill fails the upload at once
         configuration.abortPatience = .seconds(120)
@@ -78,7 +78,7 @@ struct S3StoreOutageTests {
     }
 
     /// Waits until the store holds two parts of the upload to `location`, then kills it.
-    private func killMidUpload(_ store: PrivateS3Store, _ oracle: CurlS3Oracle, _ location: S3Location) async throws {
+    private func killMidUpload(_ store: PrivateS3Store, _ oracle: S3Oracle, _ location: S3Location) async throws {
         try await waitUntil("two parts of the upload in the store", timeout: .seconds(60)) {
             guard let id = try oracle.openUploads(location.bucket).first else { return false }
             return try oracle.uploadedParts(location, uploadID: id).count >= 2

@@ -30,7 +30,7 @@ struct BronzeStage: Sendable {
     let configuration: IngestConfiguration
     let catalog: any Catalog
     let validator: FileValidator
-    let store: BronzeStore
+    let lake: any LakeStore
     /// Fetches `s3://` sources into ``scratch``.
     let objects: ObjectSource
     /// Where jobs download their `s3://` sources; each job's part goes when it ends.
@@ -38,11 +38,11 @@ struct BronzeStage: Sendable {
     /// Shared by every job of the runner, so identical files processed at once dedup.
     let claims = ContentClaims()
 
-    init(configuration: IngestConfiguration, catalog: any Catalog) {
+    init(configuration: IngestConfiguration, catalog: any Catalog, lake: any LakeStore) {
         self.configuration = configuration
         self.catalog = catalog
         self.validator = FileValidator(allowedRoots: configuration.allowedRoots, maxFileBytes: configuration.maxFileBytes)
-        self.store = BronzeStore(root: configuration.layout.bronze)
+        self.lake = lake
         self.scratch = ScratchSpace(root: configuration.scratch, maxBytes: configuration.scratchMaxBytes)
         self.objects = ObjectSource(client: configuration.objectStorage.map { S3Client(configuration: $0) }, validator: validator, scratch: scratch)
     }
@@ -77,12 +77,10 @@ struct BronzeStage: Sendable {
         dag.task("bronze.dedup", inputs: JobTicket.artifact, Self.hash, output: Self.newContent, options: infrastructure) { ticket, hash in
             try await claimNewContent(hash, for: ticket)
         }
-        dag.task("bronze.stage", inputs: Self.file, Self.newContent, Self.probe, Self.sidecar, output: Self.staged, options: infrastructure) {
-            file, content, probe, lookup in
+        dag.task("bronze.stage", inputs: JobTicket.artifact, Self.file, Self.newContent, Self.probe, Self.sidecar, output: Self.staged,
+                 options: infrastructure) { ticket, file, content, probe, lookup in
             let probeJSON = try JSONEncoder.vidpipe.encode(probe)
-            return try await DedicatedThread.run(name: "stage") { () throws(IngestError) in
-                try store.stage(file, hash: content.hash, probeJSON: probeJSON, sidecar: lookup.sidecar)
-            }
+            return try await lake.stageBronze(file, hash: content.hash, probeJSON: probeJSON, sidecar: lookup.sidecar, jobID: ticket.id)
         }
     }
 

@@ -10,6 +10,9 @@ public struct StagedObject: Sendable, Codable, Equatable {
     public var sidecarPath: String?
     /// True when the content was hard-linked rather than copied.
     public var linked: Bool
+    /// The local file silver decodes: the bronze object itself in a lake on disk, the job's
+    /// local copy of it when the lake is in object storage.
+    public var localSourcePath: String
 }
 
 /// Bronze step (d): content-addressed staging of raw files, written so that a crash never
@@ -46,7 +49,7 @@ public struct BronzeStore: Sendable {
             sidecarPath = folder + "/sidecar.json"
             try writeAtomically(Data(sidecar.json.utf8), to: sidecarPath!)
         }
-        return StagedObject(sourcePath: source, probePath: probePath, sidecarPath: sidecarPath, linked: linked)
+        return StagedObject(sourcePath: source, probePath: probePath, sidecarPath: sidecarPath, linked: linked, localSourcePath: source)
     }
 
     /// Hard link when on the same file system (no copy, no extra space), else copy;

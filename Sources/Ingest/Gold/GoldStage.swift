@@ -10,6 +10,9 @@ public struct CommittedJob: Sendable {
     public var notificationIDs: [String]
 }
 
+/// The job's silver outputs are where the catalog will name them (see ``LakeStore``).
+public struct UploadedSilver: Sendable {}
+
 /// Where the job's silver outputs now are; nil for a job that has none.
 public struct PublishedSilver: Sendable {
     public var folder: String?
@@ -25,12 +28,14 @@ public struct MailDeliveryReport: Sendable {
 /// then deliver the mail. Its tasks, artifacts and rules.
 struct GoldStage: Sendable {
     static let result = Artifact<JobResult>("job_result")
+    static let uploaded = Artifact<UploadedSilver>("uploaded")
     static let committed = Artifact<CommittedJob>("committed")
     static let published = Artifact<PublishedSilver>("published")
     static let delivered = Artifact<MailDeliveryReport>("delivered")
 
     let configuration: IngestConfiguration
     let catalog: any Catalog
+    let lake: any LakeStore
     /// Nil in the daemon, where the notifier sends from the committed outbox rows.
     let mailer: (any MailTransport)?
 
@@ -49,16 +54,23 @@ struct GoldStage: Sendable {
     /// `gold.catalog` and `gold.notify`: record whatever result the job has, then tell people.
     func addCommit(to dag: inout DAGBuilder) {
         let infrastructure = TaskOptions.infrastructure(configuration)
-        dag.task("gold.catalog", inputs: JobTicket.artifact, Self.result, output: Self.committed, options: infrastructure) { ticket, result in
-            try await result.commit(to: catalog, taskRuns: ticket.runs.all())
+        // Before the commit, so the catalog never names an object not completely in the store
+        // (a lake on disk has nothing to do here: it publishes by a rename after the commit).
+        dag.task("gold.upload", inputs: JobTicket.artifact, Self.result, output: Self.uploaded, options: infrastructure) { ticket, result in
+            if let videoID = result.video?.id { try await lake.uploadSilver(jobID: ticket.id, videoID: videoID) }
+            return UploadedSilver()
+        }
+        dag.task("gold.catalog", inputs: JobTicket.artifact, Self.result, Self.uploaded, output: Self.committed,
+                 options: infrastructure) { ticket, result, _ in
+            if let videoID = result.video?.id { try await lake.confirmUploads(videoID: videoID) }
+            return try await result.commit(to: catalog, taskRuns: ticket.runs.all())
         }
         // After the commit, so the catalog never points at outputs that are not in place
         // for good (``SilverStaging`` finishes a rename a crash interrupted).
         dag.task("gold.publish", inputs: JobTicket.artifact, Self.result, Self.committed, output: Self.published,
                  options: infrastructure) { ticket, result, _ in
-            guard let videoID = result.video?.id else { return PublishedSilver(folder: nil) }
-            try SilverStaging.publish(jobID: ticket.id, videoID: videoID, layout: configuration.layout)
-            return PublishedSilver(folder: configuration.layout.silverFolder(videoID: videoID))
+            try await lake.publishSilver(jobID: ticket.id, videoID: result.video?.id)
+            return PublishedSilver(folder: result.video.map { configuration.layout.silverFolder(videoID: $0.id) })
         }
         dag.task("gold.notify", inputs: Self.result, Self.committed, Self.published, output: Self.delivered,
                  options: infrastructure) { result, committed, _ in

@@ -113,9 +113,11 @@ struct NotificationComposer {
         let text = lines.map { label, value in label.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value }
             .joined(separator: "\n") + "\n"
         let rows = lines.map { label, value in
-            // The report page is a file in the lake: a link opens it where the lake is mounted.
+            // The report page is a file in the lake: a link opens it where the lake is mounted,
+            // or names its object when the lake is in object storage.
+            let link = value.hasPrefix("s3://") ? value : URL(fileURLWithPath: value).absoluteString
             let cell = label == Self.reportLabel
-                ? "<a href=\"\(DisplayText.html(URL(fileURLWithPath: value).absoluteString))\">\(DisplayText.html(value))</a>"
+                ? "<a href=\"\(DisplayText.html(link))\">\(DisplayText.html(value))</a>"
                 : DisplayText.html(value)
             return "<tr><th align=\"left\">\(DisplayText.html(label))</th><td>\(cell)</td></tr>"
         }.joined()

@@ -10,27 +10,29 @@ public struct JobRunner: Sendable {
     public let context: JobContext
     public let dags: JobDAGs
     private let bronze: BronzeStage
+    private let lake: any LakeStore
     private let scheduler: TaskScheduler
     private let jobSlots: AsyncSemaphore
 
     public init(context: JobContext) throws {
         let configuration = context.configuration
         self.context = context
-        self.bronze = BronzeStage(configuration: configuration, catalog: context.catalog)
+        self.lake = try LakeStores.make(for: configuration)
+        self.bronze = BronzeStage(configuration: configuration, catalog: context.catalog, lake: lake)
         let memoryBudget = configuration.memoryBudgetBytes.map { budget in
             WeightedSemaphore(capacity: Int(max(1, budget - IngestConfiguration.processBaseBytes)))
         }
         self.dags = try JobDAGs(bronze: bronze, silver: SilverStage(configuration: configuration, memoryBudget: memoryBudget,
                                                                         progress: context.progress),
-                                gold: GoldStage(configuration: configuration, catalog: context.catalog, mailer: context.mailer))
+                                gold: GoldStage(configuration: configuration, catalog: context.catalog, lake: lake, mailer: context.mailer))
         self.scheduler = TaskScheduler(cpuHeavyLimiter: AsyncSemaphore(permits: configuration.cpuConcurrency))
         self.jobSlots = AsyncSemaphore(permits: configuration.jobConcurrency)
     }
 
-    /// Publishes or removes the silver outputs that jobs killed earlier left staged, and
-    /// removes their scratch folders; call once before taking work.
+    /// Publishes or removes the silver outputs that jobs killed earlier left staged or
+    /// uploaded, and removes their scratch folders; call once before taking work.
     public func recoverStagedOutputs() async {
-        await SilverStaging.recover(layout: context.configuration.layout, catalog: context.catalog, logger: context.logger)
+        await lake.recover(catalog: context.catalog, logger: context.logger)
         bronze.scratch.removeLeftovers(logger: context.logger)
     }
 
@@ -106,6 +108,9 @@ public struct JobRunner: Sendable {
                     error: run.failures.first { $0.task.hasPrefix("gold.") }?.error)
         if gold.result == nil, !interrupted, outage == nil {
             gold = await recordStop(of: ticket, by: run)
+        }
+        if gold.committed == nil, let videoID = run.values[BronzeStage.newContent]?.videoID {
+            await lake.discardSilver(jobID: ticket.id, videoID: videoID)
         }
         staging?.end(recorded: gold.committed != nil)
         if gold.committed != nil { countBytes(of: run) }

@@ -85,11 +85,11 @@ struct SilverStage: Sendable {
             progress?(JobProgress(jobID: ticket.id, path: ticket.request.path, stage: "silver.media", decode: decode))
         }
         do {
-            return try await MediaPass.run(path: staged.sourcePath, plan: plan)
+            return try await MediaPass.run(path: staged.localSourcePath, plan: plan)
                 .relocated(from: stagingFolder, to: configuration.layout.silverFolder(videoID: content.videoID))
         } catch var error {
             // Name the file as the sender knows it, not by its place in bronze.
-            error.message = error.message.replacingOccurrences(of: staged.sourcePath, with: file.requestedPath)
+            error.message = error.message.replacingOccurrences(of: staged.localSourcePath, with: file.requestedPath)
             error.path = file.requestedPath
             throw IngestError(error)
         }

@@ -57,14 +57,16 @@ enum SilverStaging {
     }
 
     /// Finishes or discards what crashed jobs left in the staging folder; skips live jobs.
-    static func recover(layout: DatalakeLayout, catalog: any Catalog, logger: Logger) async {
+    /// `publish` finishes a recorded job's publication the way its lake does it.
+    static func recover(layout: DatalakeLayout, catalog: any Catalog, logger: Logger,
+                        publish: (_ jobID: String, _ videoID: String) async throws -> Void) async {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: layout.staging)) ?? []
         for jobID in entries where !jobID.hasSuffix(".lock") {
             guard let lease = Lease(layout: layout, jobID: jobID) else { continue }
             do {
                 if let videoID = try await catalog.job(id: jobID)?.videoID,
                    try await catalog.video(id: videoID) != nil {
-                    try publish(jobID: jobID, videoID: videoID, layout: layout)
+                    try await publish(jobID, videoID)
                     logger.notice("published the silver outputs of a recorded job that stopped before moving them",
                                   metadata: [LogKeys.job: "\(jobID)", LogKeys.video: "\(videoID)"])
                     lease.end(recorded: true)
