@@ -50,7 +50,9 @@ struct GoldStage: Sendable {
     func addCommit(to dag: inout DAGBuilder) {
         let infrastructure = TaskOptions.infrastructure(configuration)
         dag.task("gold.catalog", inputs: JobTicket.artifact, Self.result, output: Self.committed, options: infrastructure) { ticket, result in
-            try await result.commit(to: catalog, taskRuns: ticket.runs.all())
+            var result = result
+            result.job.worker = configuration.workerID
+            return try await result.commit(to: catalog, taskRuns: ticket.runs.all())
         }
         // After the commit, so the catalog never points at outputs that are not in place
         // for good (``SilverStaging`` finishes a rename a crash interrupted).
