@@ -37,7 +37,9 @@ struct FleetTests {
         }
         let held = try survivors.map { try fleet.partitions(heldBy: $0).sorted() }
         #expect(takenOver, "the survivors hold \(held)")
-        try fleet.waitUntilDone(seconds: 240)
+        // Not done in time: the checks below say what is missing.
+        let done = (try? fleet.waitUntilDone(seconds: 240)) != nil
+        #expect(done, "not every request was recorded and mailed within 240 s")
 
         // Every request recorded exactly once: all rows, and the distinct ids equal the sent ones.
         let jobs = try fleet.catalog("SELECT request_id, worker, state, coalesce(video_id, '') FROM jobs")
