@@ -84,6 +84,7 @@ def facts(folder):
         "jobs_in_catalog": len(jobs), "unknown_jobs": sorted(set(by_request) - set(ids)),
         "mails": sum(mails.values()), "mailed_requests": len(set(ids) & set(mails)), "pending_mails": pending,
         "objects": len(present), "workers": workers, "killed": killed,
+        "held": {worker: held_partitions(os.path.join(folder, worker, "daemon.log")) for worker in workers},
         "per_worker": dict(collections.Counter(row["worker"] for row in rows if row["state"] != "missing")),
         "rows": rows,
     }
@@ -112,8 +113,9 @@ def print_report(f):
               f"{row['mails']:>5}  {row['outputs_present']}/{row['outputs']}")
     print()
     for worker in f["workers"]:
-        note = " (killed with SIGKILL)" if worker in f["killed"] else ""
-        print(f"{worker}: {f['per_worker'].get(worker, 0)} jobs{note}")
+        held = ",".join(map(str, f["held"][worker])) or "none"
+        state = f"killed with SIGKILL, held partitions {held}" if worker in f["killed"] else f"holds partitions {held}"
+        print(f"{worker}: {f['per_worker'].get(worker, 0)} jobs ({state})")
     rows = f["rows"]
     print(f"requests: {f['sent']} sent ({f['sent_distinct']} distinct), {f['recorded']} jobs recorded for them "
           f"({f['recorded_distinct']} distinct), {len(f['unknown_jobs'])} jobs for requests not sent")
