@@ -14,11 +14,11 @@ extension CatalogConnection {
         try await execute(
             """
             INSERT INTO jobs (id, request_id, origin, source_path, state, verdict, error_code, error_message,
-                              video_id, duplicate_of, created_at, started_at, finished_at, log_path, sidecar_json, retry_of)
+                              video_id, duplicate_of, created_at, started_at, finished_at, log_path, sidecar_json, retry_of, worker)
             VALUES (\(job.id), \(job.requestID), \(job.origin), \(job.sourcePath), \(job.state), \(job.verdict),
                     \(job.errorCode), \(job.errorMessage), \(linked(job.videoID)), \(linked(job.duplicateOf)),
                     \(job.createdAt), \(job.startedAt), \(job.finishedAt), \(job.logPath), \(job.sidecarJSON.map(JSONText.init)),
-                    \(job.retryOf))
+                    \(job.retryOf), \(job.worker))
             """
         )
         try await insertTaskRuns(batch.taskRuns)

@@ -41,7 +41,7 @@ extension Migration {
     /// DOUBLE PRECISION; JSON is TEXT in SQLite and JSON in PostgreSQL (JSON, not JSONB:
     /// JSONB reorders keys and respaces, so the text would not read back as written). Ids are TEXT in both,
     /// so UUID strings read back exactly as written.
-    public static let all: [Migration] = [initial, silver, notificationOutbox, jobSidecar, jobRetry]
+    public static let all: [Migration] = [initial, silver, notificationOutbox, jobSidecar, jobRetry, jobWorker]
 }
 
 extension Migration {
@@ -170,5 +170,16 @@ extension Migration {
             "ALTER TABLE jobs ADD COLUMN retry_of TEXT REFERENCES jobs (id)",
             "CREATE INDEX jobs_retry_of ON jobs (retry_of)",
         ]
+    )
+}
+
+extension Migration {
+    /// Version 6: which daemon ran each job (`VIDPIPE_WORKER_ID`, by default its hostname), so
+    /// a fleet sharing one catalog can tell where a request went.
+    static let jobWorker = Migration(
+        version: 6,
+        name: "job_worker",
+        sqlite: ["ALTER TABLE jobs ADD COLUMN worker TEXT"],
+        postgres: ["ALTER TABLE jobs ADD COLUMN worker TEXT"]
     )
 }

@@ -99,7 +99,8 @@ extension JobRecord {
             videoID: try c.optionalString("video_id"), duplicateOf: try c.optionalString("duplicate_of"),
             createdAt: try c.date("created_at"), startedAt: try c.optionalDate("started_at"),
             finishedAt: try c.optionalDate("finished_at"), logPath: try c.optionalString("log_path"),
-            sidecarJSON: try c.optionalString("sidecar_json"), retryOf: try c.optionalString("retry_of")
+            sidecarJSON: try c.optionalString("sidecar_json"), retryOf: try c.optionalString("retry_of"),
+            worker: try c.optionalString("worker")
         )
     }
 }

@@ -122,12 +122,14 @@ public struct JobRecord: Codable, Sendable, Equatable {
     public var sidecarJSON: String?
     /// The failed or rejected job this one runs again (`vidpipe retry`).
     public var retryOf: String?
+    /// The daemon or command that ran the job (``IngestConfiguration/workerID``).
+    public var worker: String?
 
     public init(
         id: String, requestID: String? = nil, origin: String, sourcePath: String, state: JobState,
         verdict: String? = nil, errorCode: String? = nil, errorMessage: String? = nil, videoID: String? = nil,
         duplicateOf: String? = nil, createdAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil,
-        logPath: String? = nil, sidecarJSON: String? = nil, retryOf: String? = nil
+        logPath: String? = nil, sidecarJSON: String? = nil, retryOf: String? = nil, worker: String? = nil
     ) {
         self.id = id
         self.requestID = requestID
@@ -145,6 +147,7 @@ public struct JobRecord: Codable, Sendable, Equatable {
         self.logPath = logPath
         self.sidecarJSON = sidecarJSON
         self.retryOf = retryOf
+        self.worker = worker
     }
 }
 

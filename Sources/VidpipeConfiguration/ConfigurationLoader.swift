@@ -82,6 +82,7 @@ extension VidpipeConfiguration {
             ?? config.missingSidecar
         config.emailReceiver = try address(reader, "EMAIL_RECEIVER")
         config.emailSender = try address(reader, "EMAIL_SENDER") ?? config.emailSender
+        config.workerID = reader.string("VIDPIPE_WORKER_ID") ?? config.workerID
         config.policy = try policy(reader, defaults: config.policy)
         config.qc = try qualityChecks(reader, defaults: config.qc)
         if let text = reader.string("VIDPIPE_RENDITIONS") {

@@ -23,6 +23,7 @@ extension VidpipeConfiguration: CustomStringConvertible {
             "VIDPIPE_MISSING_SIDECAR=\(ingest.missingSidecar.rawValue)",
             "EMAIL_RECEIVER=\(ingest.emailReceiver ?? "")",
             "EMAIL_SENDER=\(ingest.emailSender)",
+            "VIDPIPE_WORKER_ID=\(ingest.workerID)",
             "VIDPIPE_INBOX_POLL_SECONDS=\(inboxPollSeconds)",
             "VIDPIPE_SHUTDOWN_GRACE_SECONDS=\(shutdownGraceSeconds)",
             "VIDPIPE_LOG_LEVEL=\(logLevel)",

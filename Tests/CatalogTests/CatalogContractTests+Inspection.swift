@@ -39,6 +39,20 @@ extension CatalogContractTests {
         }
     }
 
+    /// Daemons sharing a catalog each name themselves in the jobs they record (`jobs.worker`).
+    @Test(arguments: CatalogBackend.covered)
+    func jobRecordsTheWorkerThatRanIt(_ backend: CatalogBackend) async throws {
+        try await backend.withStore { store in
+            let catalog = try await store.open()
+            var batch = Fixture.batch()
+            batch.job.worker = "worker-7"
+            try await catalog.commit(batch)
+            #expect(try store.oracle("SELECT worker FROM jobs WHERE id = 'job-1'") == ["worker-7"])
+            #expect(try await catalog.job(id: "job-1")?.worker == "worker-7")
+            try await catalog.close()
+        }
+    }
+
     @Test(arguments: CatalogBackend.covered)
     func talliesCountJobsAndTheirVideoBytesByStateAndVerdict(_ backend: CatalogBackend) async throws {
         try await backend.withStore { store in

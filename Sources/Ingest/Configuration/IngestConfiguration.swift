@@ -62,6 +62,9 @@ public struct IngestConfiguration: Sendable, Equatable {
     public var emailReceiver: String?
     /// The From address of notifications. Default `vidpipe@localhost`.
     public var emailSender: String
+    /// Names this process in the jobs it records (`jobs.worker`), so a fleet sharing one
+    /// catalog shows which daemon ran each request. Default: the hostname.
+    public var workerID: String
 
     /// Kept out of ``memoryBudgetBytes`` for the process itself (libraries, catalog, Kafka and
     /// mail clients, the jobs outside their decode): `vidpipe process` on a file rejected
@@ -105,7 +108,8 @@ public struct IngestConfiguration: Sendable, Equatable {
             ladder: .default,
             thumbnails: ThumbnailOptions(),
             emailReceiver: nil,
-            emailSender: "vidpipe@localhost"
+            emailSender: "vidpipe@localhost",
+            workerID: hostName()
         )
     }
 
@@ -118,5 +122,12 @@ public struct IngestConfiguration: Sendable, Equatable {
     /// Where the parts of the lake, the local state and the scratch space are.
     public var layout: DatalakeLayout {
         DatalakeLayout(root: datalake, stateRoot: stateDirectory, scratch: scratch, catalog: catalogPath)
+    }
+
+    /// gethostname(2): Foundation's `hostName` may ask DNS for a canonical name.
+    private static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 }

@@ -62,6 +62,8 @@ struct GoldStage: Sendable {
         }
         dag.task("gold.catalog", inputs: JobTicket.artifact, Self.result, Self.uploaded, output: Self.committed,
                  options: infrastructure) { ticket, result, _ in
+            var result = result
+            result.job.worker = configuration.workerID
             if let videoID = result.video?.id { try await lake.confirmUploads(videoID: videoID) }
             return try await result.commit(to: catalog, taskRuns: ticket.runs.all())
         }
