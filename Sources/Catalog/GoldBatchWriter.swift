@@ -81,11 +81,12 @@ extension CatalogConnection {
             """
             INSERT INTO videos (id, content_sha256, original_name, source_path, bronze_path, size_bytes, container,
                                 duration_seconds, bit_rate, width, height, video_codec, audio_codec, probe_json,
-                                sidecar_json, first_seen_at)
+                                sidecar_json, first_seen_at, hls_master_path)
             VALUES (\(video.id), \(video.contentSHA256), \(video.originalName), \(video.sourcePath),
                     \(video.bronzePath), \(video.sizeBytes), \(video.container), \(video.durationSeconds),
                     \(video.bitRate), \(video.width), \(video.height), \(video.videoCodec), \(video.audioCodec),
-                    \(JSONText(video.probeJSON)), \(video.sidecarJSON.map(JSONText.init)), \(video.firstSeenAt))
+                    \(JSONText(video.probeJSON)), \(video.sidecarJSON.map(JSONText.init)), \(video.firstSeenAt),
+                    \(video.hlsMasterPath))
             ON CONFLICT (content_sha256) DO NOTHING
             RETURNING id
             """

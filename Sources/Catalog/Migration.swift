@@ -41,7 +41,7 @@ extension Migration {
     /// DOUBLE PRECISION; JSON is TEXT in SQLite and JSON in PostgreSQL (JSON, not JSONB:
     /// JSONB reorders keys and respaces, so the text would not read back as written). Ids are TEXT in both,
     /// so UUID strings read back exactly as written.
-    public static let all: [Migration] = [initial, silver, notificationOutbox, jobSidecar, jobRetry, jobWorker]
+    public static let all: [Migration] = [initial, silver, notificationOutbox, jobSidecar, jobRetry, jobWorker, hlsMaster]
 }
 
 extension Migration {
@@ -181,5 +181,16 @@ extension Migration {
         name: "job_worker",
         sqlite: ["ALTER TABLE jobs ADD COLUMN worker TEXT"],
         postgres: ["ALTER TABLE jobs ADD COLUMN worker TEXT"]
+    )
+}
+
+extension Migration {
+    /// Version 7: where a video's adaptive stream (its HLS master playlist) is, so players
+    /// and `vidpipe show` find it without listing the silver folder.
+    static let hlsMaster = Migration(
+        version: 7,
+        name: "hls_master",
+        sqlite: ["ALTER TABLE videos ADD COLUMN hls_master_path TEXT"],
+        postgres: ["ALTER TABLE videos ADD COLUMN hls_master_path TEXT"]
     )
 }

@@ -40,7 +40,8 @@ extension VideoRecord {
             bitRate: try c.optionalInt64("bit_rate"), width: try c.optionalInt("width"),
             height: try c.optionalInt("height"), videoCodec: try c.optionalString("video_codec"),
             audioCodec: try c.optionalString("audio_codec"), probeJSON: try c.string("probe_json"),
-            sidecarJSON: try c.optionalString("sidecar_json"), firstSeenAt: try c.date("first_seen_at")
+            sidecarJSON: try c.optionalString("sidecar_json"), firstSeenAt: try c.date("first_seen_at"),
+            hlsMasterPath: try c.optionalString("hls_master_path")
         )
     }
 }

@@ -25,13 +25,16 @@ public struct VideoRecord: Codable, Sendable, Equatable {
     /// The sidecar metadata file, as JSON text, if one came with the video.
     public var sidecarJSON: String?
     public var firstSeenAt: Date
+    /// The HLS master playlist in the video's silver folder; nil when no stream was written.
+    public var hlsMasterPath: String?
 
     public init(
         id: String, contentSHA256: String, originalName: String, sourcePath: String, bronzePath: String,
         sizeBytes: Int64, container: String? = nil, durationSeconds: Double? = nil, bitRate: Int64? = nil,
         width: Int? = nil, height: Int? = nil, videoCodec: String? = nil, audioCodec: String? = nil,
-        probeJSON: String, sidecarJSON: String? = nil, firstSeenAt: Date
+        probeJSON: String, sidecarJSON: String? = nil, firstSeenAt: Date, hlsMasterPath: String? = nil
     ) {
+        self.hlsMasterPath = hlsMasterPath
         self.id = id
         self.contentSHA256 = contentSHA256
         self.originalName = originalName

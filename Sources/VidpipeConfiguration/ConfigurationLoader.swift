@@ -89,6 +89,14 @@ extension VidpipeConfiguration {
             config.ladder.rungs = try LadderSyntax.parse(text, variable: "VIDPIPE_RENDITIONS")
         }
         config.ladder.preset = reader.string("VIDPIPE_X264_PRESET") ?? config.ladder.preset
+        if let seconds = try reader.number("VIDPIPE_SEGMENT_SECONDS") {
+            // Apple's HLS authoring guide asks for 6 s; a minute is far past any player's buffer.
+            guard seconds == 0 || (0.5...60).contains(seconds) else {
+                throw ConfigurationError(variable: "VIDPIPE_SEGMENT_SECONDS",
+                                         message: "\(seconds) is not a segment length: give 0.5 to 60 seconds, or 0 for no HLS stream")
+            }
+            config.ladder.segmentSeconds = seconds == 0 ? nil : seconds
+        }
         config.thumbnails.tiles = Int(try reader.integer("VIDPIPE_SPRITE_TILES", minimum: 1) ?? Int64(config.thumbnails.tiles))
         config.thumbnails.columns = Int(try reader.integer("VIDPIPE_SPRITE_COLUMNS", minimum: 1) ?? Int64(config.thumbnails.columns))
         return config

@@ -57,8 +57,11 @@ struct ShowCommand: AsyncParsableCommand {
         /// The probe: `container` and every stream.
         var metadata: JSONValue
         var sidecar: JSONValue?
+        /// The HLS master playlist, when a stream was written.
+        var hlsMasterPath: String?
 
         init(_ record: VideoRecord) {
+            hlsMasterPath = record.hlsMasterPath
             (id, contentSha256, originalName, sourcePath, bronzePath) =
                 (record.id, record.contentSHA256, record.originalName, record.sourcePath, record.bronzePath)
             (sizeBytes, container, durationSeconds, bitRate) = (record.sizeBytes, record.container, record.durationSeconds, record.bitRate)
@@ -172,6 +175,7 @@ struct ShowCommand: AsyncParsableCommand {
         }
         if let folder = document.silverFolder { lines.append("silver     \(folder)") }
         if let report = document.reportPath { lines.append("report     \(report)") }
+        if let master = document.video?.hlsMasterPath { lines.append("hls        \(master)") }
         if let log = document.logPath { lines.append("log        \(log)") }
         if !document.qc.findings.isEmpty { lines.append("\nfindings:\n" + FindingLines.render(document.qc.findings)) }
         if !document.renditions.isEmpty {

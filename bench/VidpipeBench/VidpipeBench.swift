@@ -10,7 +10,7 @@ struct VidpipeBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vidpipe-bench",
         abstract: "vidpipe benchmarks.",
-        subcommands: [Probe.self, Scheduler.self, QC.self, Ladder.self, Silver.self, SilverOnce.self, S3.self]
+        subcommands: [Probe.self, Scheduler.self, QC.self, Ladder.self, Silver.self, SilverOnce.self, AdaptiveStream.self, S3.self]
     )
 
     /// In-process probing vs one ffprobe process per file (goal ≤ 0.1×).
@@ -88,6 +88,26 @@ struct VidpipeBench: AsyncParsableCommand {
         func run() async throws {
             FFmpegLibraries.setLogLevel(.quiet)
             print(try await FullSilverBenchmark.run(source: source, repetitions: repetitions, shortSource: shortSource, longSource: longSource))
+        }
+    }
+
+    /// The full silver job with the HLS stream vs without it (goal ≤ 1.05×).
+    struct AdaptiveStream: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "hls", abstract: "Time the full silver job with the HLS/CMAF stream against the same job without it.")
+
+        @Argument(help: "A source video, e.g. a 1080p30 15 s H.264+AAC clip.")
+        var source: String
+
+        @Option(help: "Timed rounds (each runs both variants).")
+        var repetitions = 5
+
+        @Option(help: "Segment length, seconds.")
+        var segmentSeconds = 4.0
+
+        func run() async throws {
+            FFmpegLibraries.setLogLevel(.quiet)
+            print(try await AdaptiveStreamBenchmark.run(source: source, repetitions: repetitions, segmentSeconds: segmentSeconds))
         }
     }
 

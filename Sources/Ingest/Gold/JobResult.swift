@@ -28,7 +28,7 @@ public struct JobResult: Sendable {
             durationSeconds: probe.container.durationSeconds, bitRate: probe.container.bitRate,
             width: probe.primaryVideo?.width, height: probe.primaryVideo?.height,
             videoCodec: probe.primaryVideo?.codecName, audioCodec: probe.primaryAudio?.codecName,
-            probeJSON: probeJSON, sidecarJSON: sidecar?.json, firstSeenAt: now)
+            probeJSON: probeJSON, sidecarJSON: sidecar?.json, firstSeenAt: now, hlsMasterPath: silver.result.stream?.masterPath)
         let streams = try probe.streams.map { stream in
             StreamRecord(
                 videoID: videoID, index: stream.index, kind: stream.kind.rawValue, codec: stream.codecName, profile: stream.profile,

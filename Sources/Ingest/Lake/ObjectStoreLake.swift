@@ -200,6 +200,8 @@ struct ObjectStoreLake: LakeStore {
         case "json": "application/json"
         case "html": "text/html; charset=utf-8"
         case "vtt": "text/vtt"
+        case "m3u8": "application/vnd.apple.mpegurl"
+        case "m4s": "video/iso.segment"
         default: "application/octet-stream"
         }
     }

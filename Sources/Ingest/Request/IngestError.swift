@@ -33,6 +33,9 @@ public struct IngestError: Error, Sendable, CustomStringConvertible, RetryableEr
         /// The lake's disk has no room for the file (retryable: space can be freed).
         public static let diskFull = Code(rawValue: "disk_full")
         public static let policyRejected = Code(rawValue: "policy_rejected")
+        /// vidpipe's check of the HLS stream it wrote found a playlist or segment missing,
+        /// empty or truncated (the message names each one).
+        public static let streamOutputInvalid = Code(rawValue: "stream_output_invalid")
         /// An `s3://` source, but no credentials for the object store are configured.
         public static let objectStorageNotConfigured = Code(rawValue: "object_storage_not_configured")
         public static let internalError = Code(rawValue: "internal_error")

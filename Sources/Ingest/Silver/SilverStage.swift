@@ -84,15 +84,22 @@ struct SilverStage: Sendable {
             JobMetrics.decoded(frames: decode.newFrames)
             progress?(JobProgress(jobID: ticket.id, path: ticket.request.path, stage: "silver.media", decode: decode))
         }
+        let result: MediaPassResult
         do {
-            return try await MediaPass.run(path: staged.localSourcePath, plan: plan)
-                .relocated(from: stagingFolder, to: configuration.layout.silverFolder(videoID: content.videoID))
+            result = try await MediaPass.run(path: staged.localSourcePath, plan: plan)
         } catch var error {
             // Name the file as the sender knows it, not by its place in bronze.
             error.message = error.message.replacingOccurrences(of: staged.localSourcePath, with: file.requestedPath)
             error.path = file.requestedPath
             throw IngestError(error)
         }
+        // A stream with a hole would stall players mid-video: never publish one.
+        if let stream = result.stream, !stream.verified {
+            throw IngestError(.streamOutputInvalid, path: file.requestedPath,
+                              "the HLS stream written for this video failed vidpipe's check: \(stream.problems.joined(separator: "; "))",
+                              hint: "check the lake's disk (space, errors) and send the file again")
+        }
+        return result.relocated(from: stagingFolder, to: configuration.layout.silverFolder(videoID: content.videoID))
     }
 
     private func mediaPassPlan(outputDirectory: String) -> MediaPassPlan {

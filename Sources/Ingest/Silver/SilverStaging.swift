@@ -97,6 +97,10 @@ extension MediaPassResult {
             moved.path = move(rendition.path)
             return moved
         }
+        if var stream = result.stream {
+            stream.masterPath = move(stream.masterPath)
+            result.stream = stream
+        }
         if var thumbnails = result.thumbnails {
             thumbnails.posterPath = move(thumbnails.posterPath)
             thumbnails.spritePath = move(thumbnails.spritePath)

@@ -36,6 +36,8 @@ public struct MediaPassResult: Codable, Sendable, Equatable {
     public var enrichment: EnrichmentReport?
     public var thumbnails: ThumbnailSet?
     public var renditions: [RenditionResult] = []
+    /// The HLS stream over the renditions' packets; nil when none was written.
+    public var stream: AdaptiveStreamResult?
 }
 
 /// One decode of a file that feeds every analysis and output at once: the file is demuxed
@@ -106,7 +108,8 @@ public enum MediaPass {
         if let progress = plan.progress { consumers.append(ProgressReporter(report: progress)) }
         let decode = try run(path: path, consumers: consumers)
         return MediaPassResult(decode: decode, qc: checks.report(decode: decode), enrichment: enrichment?.report(),
-                               thumbnails: thumbnails?.result, renditions: renditions?.results ?? [])
+                               thumbnails: thumbnails?.result, renditions: renditions?.results ?? [],
+                               stream: renditions?.stream)
     }
 
     /// Decodes `path` once, handing every packet and frame to `consumers` in order.

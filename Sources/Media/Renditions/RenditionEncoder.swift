@@ -11,6 +11,8 @@ import Foundation
 final class RenditionEncoder: FrameConsumer {
     let plan: RenditionPlan
     let path: String
+    /// Folder of the adaptive stream's tracks; nil: the MP4 only.
+    let streamDirectory: String?
     private let queue: FrameQueue
     private var worker: RenditionWorker?
     private var thread: DedicatedThread.Handle?
@@ -18,13 +20,16 @@ final class RenditionEncoder: FrameConsumer {
     private var sourceHasAudio = false
     /// What was made, once ``finish()`` has run.
     private(set) var result: RenditionResult?
+    /// Video packets encoded, once ``finish()`` has run.
+    private(set) var videoPackets = 0
 
     /// Frames waiting per rung: enough to ride out x264's uneven per-frame cost.
     static let defaultQueueDepth = 8
 
-    init(plan: RenditionPlan, path: String, queueDepth: Int = RenditionEncoder.defaultQueueDepth) {
+    init(plan: RenditionPlan, path: String, streamDirectory: String? = nil, queueDepth: Int = RenditionEncoder.defaultQueueDepth) {
         self.plan = plan
         self.path = path
+        self.streamDirectory = streamDirectory
         queue = FrameQueue(capacity: queueDepth)
     }
 
@@ -34,7 +39,7 @@ final class RenditionEncoder: FrameConsumer {
         let source = RenditionWorker.Source(
             videoTimeBase: setup.video?.timeBase, videoFrameRate: setup.video?.frameRate ?? AVRational(num: 0, den: 1),
             hasAudio: setup.audio != nil, durationSeconds: setup.durationSeconds)
-        let worker = RenditionWorker(plan: plan, path: path, source: source, queue: queue)
+        let worker = RenditionWorker(plan: plan, path: path, streamDirectory: streamDirectory, source: source, queue: queue)
         self.worker = worker
         // The thread holds only `worker`, so this encoder's deinit can still stop it.
         thread = DedicatedThread.start(name: "rendition-\(plan.name)") { worker.run() }
@@ -56,6 +61,7 @@ final class RenditionEncoder: FrameConsumer {
         thread.join()
         self.worker = nil
         self.thread = nil
+        videoPackets = worker.videoPackets
         result = RenditionVerifier.verify(
             plan: plan, path: path, sourceDurationSeconds: sourceDuration, expectsAudio: sourceHasAudio,
             psnr: worker.psnr, ssim: worker.ssim, problems: worker.problems)
@@ -72,13 +78,19 @@ final class RenditionEncoder: FrameConsumer {
 
 /// Runs the whole ladder as one consumer: plans the rungs when the pass starts (the plan
 /// needs the source's size, SAR, rotation and rate) and fans every frame out to one
-/// ``RenditionEncoder`` per rung.
+/// ``RenditionEncoder`` per rung. With a segment length set, the rungs also write the
+/// adaptive stream's tracks, and ``finish()`` writes its master playlist and checks it.
 final class RenditionLadderEncoder: FrameConsumer {
     let ladder: RenditionLadder
     let directory: String
     private(set) var encoders: [RenditionEncoder] = []
+    /// The adaptive stream, after the pass finished; nil when none was asked for or the source has no video.
+    private(set) var stream: AdaptiveStreamResult?
 
-    /// Outputs go to `directory/<rung name>.mp4`.
+    /// Where the stream's playlists and segments go, below the outputs' folder.
+    static let streamFolderName = "hls"
+
+    /// Outputs go to `directory/<rung name>.mp4` and `directory/hls/`.
     init(ladder: RenditionLadder, directory: String) {
         self.ladder = ladder
         self.directory = directory
@@ -87,14 +99,26 @@ final class RenditionLadderEncoder: FrameConsumer {
     /// One result per planned rung, after the pass finished.
     var results: [RenditionResult] { encoders.compactMap(\.result) }
 
+    private var streamDirectory: String { (directory as NSString).appendingPathComponent(Self.streamFolderName) }
+
     func start(_ setup: DecodeSetup) throws {
         guard let video = setup.video else { return }
         let source = RenditionSource(
             width: video.width, height: video.height,
             sampleAspectRatio: Rational(video.sampleAspectRatio), rotationDegrees: video.rotationDegrees,
             frameRate: video.frameRate.num > 0 && video.frameRate.den > 0 ? av_q2d(video.frameRate) : nil)
-        encoders = ladder.plan(for: source).map { plan in
-            RenditionEncoder(plan: plan, path: (directory as NSString).appendingPathComponent("\(plan.name).mp4"))
+        let plans = ladder.plan(for: source)
+        let writesStream = ladder.segmentSeconds != nil && !plans.isEmpty
+        if writesStream {
+            do {
+                try FileManager.default.createDirectory(atPath: streamDirectory, withIntermediateDirectories: true)
+            } catch {
+                throw RenditionFailure(message: "cannot create the stream folder \(streamDirectory): \(error)")
+            }
+        }
+        encoders = plans.map { plan in
+            RenditionEncoder(plan: plan, path: (directory as NSString).appendingPathComponent("\(plan.name).mp4"),
+                             streamDirectory: writesStream ? streamDirectory : nil)
         }
         for encoder in encoders { try encoder.start(setup) }
     }
@@ -109,5 +133,11 @@ final class RenditionLadderEncoder: FrameConsumer {
 
     func finish() throws {
         for encoder in encoders { try encoder.finish() }
+        guard let segmentSeconds = ladder.segmentSeconds, encoders.contains(where: { $0.streamDirectory != nil }) else { return }
+        let rungs = encoders.compactMap { encoder -> AdaptiveStreamWriter.Rung? in
+            guard encoder.result?.problems.isEmpty ?? false else { return nil }
+            return AdaptiveStreamWriter.Rung(plan: encoder.plan, videoPackets: encoder.videoPackets)
+        }
+        stream = AdaptiveStreamWriter.write(directory: streamDirectory, segmentSeconds: segmentSeconds, rungs: rungs)
     }
 }

@@ -49,10 +49,14 @@ public struct RenditionLadder: Sendable, Codable, Equatable {
     /// Have x264 measure each rendition's PSNR and SSIM against the scaled source while it
     /// encodes. Default true.
     public var measuresQuality: Bool
+    /// Segment length of the adaptive (HLS/CMAF) stream written beside the MP4s, seconds;
+    /// every rung forces an IDR at each multiple of it. nil writes no stream. Default 4.
+    public var segmentSeconds: Double?
 
     public init(rungs: [Rung], preset: String = "veryfast", maxFrameRate: Int = 60, keyframeIntervalSeconds: Double = 2,
-                encoderThreads: Int? = nil, measuresQuality: Bool = true) {
+                encoderThreads: Int? = nil, measuresQuality: Bool = true, segmentSeconds: Double? = 4) {
         self.rungs = rungs
+        self.segmentSeconds = segmentSeconds
         self.preset = preset
         self.maxFrameRate = maxFrameRate
         self.keyframeIntervalSeconds = keyframeIntervalSeconds
@@ -88,7 +92,7 @@ public struct RenditionLadder: Sendable, Codable, Equatable {
                 maxRate: rung.maxRate, bufferSize: rung.bufferSize, audioBitRate: rung.audioBitRate,
                 audioSampleRate: 48_000, audioChannels: 2, preset: preset,
                 keyframeIntervalSeconds: keyframeIntervalSeconds, encoderThreads: encoderThreads ?? 1,
-                measuresQuality: measuresQuality)
+                measuresQuality: measuresQuality, segmentSeconds: segmentSeconds, writesAudioTrack: false)
         }
 
         let sorted = rungs.sorted { $0.height > $1.height }
@@ -100,6 +104,9 @@ public struct RenditionLadder: Sendable, Codable, Equatable {
         } else {
             plans = fitting.map { makePlan($0, height: Self.even(Double($0.height), roundingDown: true), name: $0.name) }
         }
+        // Rungs sharing an audio bit rate encode the same audio: the tallest one's goes in the stream.
+        var audioTracks: Set<Int> = []
+        for index in plans.indices { plans[index].writesAudioTrack = audioTracks.insert(plans[index].audioBitRate).inserted }
         if encoderThreads == nil {
             let shares = RenditionPlan.threadShares(
                 pixelCounts: plans.map { $0.width * $0.height }, cores: ProcessInfo.processInfo.activeProcessorCount)
@@ -176,6 +183,13 @@ public struct RenditionPlan: Sendable, Codable, Equatable {
     /// libx264 threads for this rung.
     public var encoderThreads: Int
     public var measuresQuality: Bool
+    /// See ``RenditionLadder/segmentSeconds``; nil: this rung writes only its MP4.
+    public var segmentSeconds: Double?
+    /// Whether this rung's audio becomes the stream's audio track for its bit rate.
+    public var writesAudioTrack: Bool
+
+    /// The name of the stream's audio track at this rung's audio bit rate, e.g. `audio_128k`.
+    public var audioTrackName: String { "audio_\(audioBitRate / 1000)k" }
 
     /// x264 threads for rungs that encode in parallel, in proportion to their pixels.
     ///

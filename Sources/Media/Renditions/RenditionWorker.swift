@@ -18,12 +18,16 @@ final class RenditionWorker: @unchecked Sendable {
 
     let plan: RenditionPlan
     let path: String
+    /// Folder of the adaptive stream's files; nil when the plan writes no stream.
+    let streamDirectory: String?
     let queue: FrameQueue
     private let source: Source
 
     private(set) var problems: [String] = []
     private(set) var psnr: Double?
     private(set) var ssim: Double?
+    /// Video packets written, for the stream's measured frame rate.
+    private(set) var videoPackets = 0
 
     private var writer: MP4Writer?
     private var video: CodecContext?
@@ -37,10 +41,16 @@ final class RenditionWorker: @unchecked Sendable {
     private var lastVideoPts: Int64?
     private var lastFrameSlot: Int64?
     private var nextAudioPts: Int64?
+    private var videoTrack: HLSTrackWriter?
+    private var audioTrack: HLSTrackWriter?
+    /// The second reference each packet needs, since each muxer takes the one it is given.
+    private var trackPacket: PacketBuffer?
+    private var segmentClock: SegmentBoundaryClock?
 
-    init(plan: RenditionPlan, path: String, source: Source, queue: FrameQueue) {
+    init(plan: RenditionPlan, path: String, streamDirectory: String?, source: Source, queue: FrameQueue) {
         self.plan = plan
         self.path = path
+        self.streamDirectory = streamDirectory
         self.source = source
         self.queue = queue
     }
@@ -69,12 +79,22 @@ final class RenditionWorker: @unchecked Sendable {
         }
     }
 
-    /// Records the failure, stops the feed and removes the partial file.
+    /// Records the failure, stops the feed and removes the partial files (this rung's
+    /// stream tracks too, so the master playlist leaves the rung out).
     private func fail(_ message: String) {
         problems.append(message)
         queue.abandon()
         writer = nil
+        videoTrack = nil
+        audioTrack = nil
         try? FileManager.default.removeItem(atPath: path)
+        if let streamDirectory {
+            let prefixes = [plan.name] + (plan.writesAudioTrack ? [plan.audioTrackName] : [])
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: streamDirectory)) ?? []
+            for file in files where prefixes.contains(where: { file.hasPrefix($0 + ".") || file.hasPrefix($0 + "_") }) {
+                try? FileManager.default.removeItem(atPath: streamDirectory + "/" + file)
+            }
+        }
     }
 
     // MARK: - Setup
@@ -89,18 +109,34 @@ final class RenditionWorker: @unchecked Sendable {
         let writer = try MP4Writer(path: path)
         self.writer = writer
         packet = try PacketBuffer()
+        let segmentSeconds = streamDirectory == nil ? nil : plan.segmentSeconds
         if let timeBase = source.videoTimeBase {
             let encoder = try openVideoEncoder(timeBase: timeBase, globalHeader: writer.wantsGlobalHeader)
             videoStream = try writer.addStream(for: encoder.pointer)
             video = encoder
+            if let streamDirectory, let segmentSeconds {
+                let track = try HLSTrackWriter(directory: streamDirectory, name: plan.name, segmentSeconds: segmentSeconds)
+                try track.addStream(for: encoder.pointer)
+                videoTrack = track
+                segmentClock = SegmentBoundaryClock(segmentSeconds: segmentSeconds, timeBase: timeBase)
+            }
         }
         if source.hasAudio {
             let encoder = try openAudioEncoder(globalHeader: writer.wantsGlobalHeader)
             audioStream = try writer.addStream(for: encoder.pointer)
             resampler = try AudioResampler(encoder: encoder.pointer)
             audio = encoder
+            // Only with video: an audio-only source gets no stream.
+            if let streamDirectory, let segmentSeconds, videoTrack != nil, plan.writesAudioTrack {
+                let track = try HLSTrackWriter(directory: streamDirectory, name: plan.audioTrackName, segmentSeconds: segmentSeconds)
+                try track.addStream(for: encoder.pointer)
+                audioTrack = track
+            }
         }
         try writer.writeHeader()
+        if videoTrack != nil { trackPacket = try PacketBuffer() }
+        try videoTrack?.writeHeader()
+        try audioTrack?.writeHeader()
     }
 
     private func openVideoEncoder(timeBase: AVRational, globalHeader: Bool) throws(RenditionFailure) -> CodecContext {
@@ -127,6 +163,8 @@ final class RenditionWorker: @unchecked Sendable {
         if let maxRate = plan.maxRate { context.pointee.rc_max_rate = Int64(maxRate) }
         if let bufferSize = plan.bufferSize { context.pointee.rc_buffer_size = Int32(bufferSize) }
         try RenditionFailure.check(av_opt_set(context.pointee.priv_data, "preset", plan.preset, 0), "unknown x264 preset \(plan.preset)")
+        // A frame marked I at a segment boundary must become an IDR, where a player can join.
+        try RenditionFailure.check(av_opt_set(context.pointee.priv_data, "forced-idr", "1", 0), "libx264 has no forced-idr option")
         if globalHeader { context.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
         if plan.measuresQuality {
             let report = EncoderQualityReport()
@@ -178,7 +216,9 @@ final class RenditionWorker: @unchecked Sendable {
 
     private func drainGraph(into video: CodecContext) throws(RenditionFailure) {
         while let scaled = try graph?.pull() {
-            scaled.pointer.pointee.pict_type = AV_PICTURE_TYPE_NONE
+            // Keyframes land where x264 likes, except at segment boundaries, where every rung must have one.
+            let boundary = segmentClock?.isBoundary(pts: scaled.pointer.pointee.pts) ?? false
+            scaled.pointer.pointee.pict_type = boundary ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE
             try RenditionFailure.check(avcodec_send_frame(video.pointer, scaled.pointer), "libx264 rejected a frame")
             try drainEncoder(video, stream: videoStream, isVideo: true)
         }
@@ -228,6 +268,13 @@ final class RenditionWorker: @unchecked Sendable {
                 }
             }
             packet.pointee.stream_index = stream
+            if isVideo { videoPackets += 1 }
+            if let track = isVideo ? videoTrack : audioTrack, let copy = trackPacket?.pointer {
+                try RenditionFailure.check(av_packet_ref(copy, packet), "out of memory (packet reference)")
+                copy.pointee.stream_index = 0
+                av_packet_rescale_ts(copy, encoder.pointer.pointee.time_base, track.timeBase)
+                try track.write(copy)
+            }
             av_packet_rescale_ts(packet, encoder.pointer.pointee.time_base, writer.timeBase(of: stream))
             try writer.write(packet)
         }
@@ -247,5 +294,42 @@ final class RenditionWorker: @unchecked Sendable {
             try drainEncoder(audio, stream: audioStream, isVideo: false)
         }
         try writer?.finish()
+        try videoTrack?.finish()
+        try audioTrack?.finish()
+    }
+}
+
+/// Where a rung's segments start: at the first frame, then at every multiple of the segment
+/// length from it, the same rule the `hls` muxer cuts by. Every rung sees the same frames
+/// (the same source timestamps, the same frame-rate cap), so all force IDRs on the same ones.
+struct SegmentBoundaryClock {
+    let segmentSeconds: Double
+    let timeBase: AVRational
+    private var origin: Int64?
+    private var nextIndex: Int64 = 1
+
+    init(segmentSeconds: Double, timeBase: AVRational) {
+        self.segmentSeconds = segmentSeconds
+        self.timeBase = timeBase
+    }
+
+    /// Whether the frame at `pts` (in ``timeBase``) is the first at or past the next boundary.
+    mutating func isBoundary(pts: Int64) -> Bool {
+        guard let origin else {
+            origin = pts
+            return true
+        }
+        guard pts >= boundary(nextIndex, from: origin) else { return false }
+        // A gap longer than a segment (VFR) crosses several boundaries: one keyframe serves them.
+        while pts >= boundary(nextIndex, from: origin) { nextIndex += 1 }
+        return true
+    }
+
+    private func boundary(_ index: Int64, from origin: Int64) -> Int64 {
+        // Exact integer ticks: the muxer compares timestamps exactly, not in floating point.
+        // Rounded up, so a frame at or past the tick is at or past the boundary itself.
+        let ticks = av_rescale_q_rnd(Int64((Double(index) * segmentSeconds * 1_000_000).rounded()),
+                                     AVRational(num: 1, den: 1_000_000), timeBase, AV_ROUND_UP)
+        return origin + ticks
     }
 }

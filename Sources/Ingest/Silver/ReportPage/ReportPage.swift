@@ -173,8 +173,19 @@ struct ReportPage {
                 + "<td>\(rendition.verified ? "yes" : "no: " + e(rendition.problems.joined(separator: "; ")))</td></tr>"
         }
         return """
-        <section id="renditions"><h2>Renditions</h2><table class="grid"><thead><tr><th>Rung</th><th>Size</th><th>File</th><th>Bit rate</th><th>PSNR</th><th>SSIM</th><th>Verified</th></tr></thead><tbody>\(rows.joined())</tbody></table></section>
+        <section id="renditions"><h2>Renditions</h2><table class="grid"><thead><tr><th>Rung</th><th>Size</th><th>File</th><th>Bit rate</th><th>PSNR</th><th>SSIM</th><th>Verified</th></tr></thead><tbody>\(rows.joined())</tbody></table>\(streamLink)</section>
         """
+    }
+
+    /// The HLS master playlist, linked relative to the page (both live in the silver folder).
+    private var streamLink: String {
+        guard let stream = silver.stream else { return "" }
+        let e = DisplayText.html
+        let relative = (((stream.masterPath as NSString).deletingLastPathComponent as NSString).lastPathComponent as NSString)
+            .appendingPathComponent((stream.masterPath as NSString).lastPathComponent)
+        let variants = stream.variants.map { "\($0.name) \($0.peakBitRate / 1000) kb/s peak" }.joined(separator: ", ")
+        return "<p id=\"hls\">Adaptive stream (HLS, CMAF segments of \(String(format: "%g", stream.segmentSeconds)) s): "
+            + "<a href=\"\(e(relative))\">\(e(relative))</a> (\(e(variants)))</p>"
     }
 
     static func bytes(_ count: Int64) -> String {
