@@ -25,6 +25,8 @@ public struct AdaptiveStreamResult: Codable, Sendable, Equatable {
     /// One audio track (an `#EXT-X-MEDIA:TYPE=AUDIO` rendition, alone in its group).
     public struct AudioTrack: Codable, Sendable, Equatable {
         public var group: String
+        /// `NAME`, from the encoder's nominal bit rate.
+        public var name: String
         public var playlist: String
         public var codecs: String
         public var peakBitRate: Int
@@ -72,7 +74,7 @@ enum AdaptiveStreamWriter {
                     throw StreamWriteFailure("cannot read the AAC configuration (esds) of \(name)_init.mp4")
                 }
                 result.audio.append(AdaptiveStreamResult.AudioTrack(
-                    group: "aac-\(rung.plan.audioBitRate / 1000)k", playlist: name + ".m3u8", codecs: codecs,
+                    group: "aac-\(rung.plan.audioBitRate / 1000)k", name: "AAC \(rung.plan.audioBitRate / 1000) kb/s", playlist: name + ".m3u8", codecs: codecs,
                     peakBitRate: track.peakBitRate, averageBitRate: track.averageBitRate, channels: rung.plan.audioChannels))
             }
             for rung in rungs {
@@ -102,7 +104,7 @@ enum AdaptiveStreamWriter {
     static func masterPlaylist(_ stream: AdaptiveStreamResult) -> String {
         var lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
         for track in stream.audio {
-            lines.append(#"#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="\#(track.group)",NAME="AAC \#(track.averageBitRate / 1000) kb/s",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="\#(track.channels)",URI="\#(track.playlist)""#)
+            lines.append(#"#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="\#(track.group)",NAME="\#(track.name)",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="\#(track.channels)",URI="\#(track.playlist)""#)
         }
         for variant in stream.variants {
             var attributes = [
