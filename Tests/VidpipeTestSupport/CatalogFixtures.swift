@@ -32,7 +32,7 @@ public enum CatalogFixtures {
             bronzePath: "/lake/bronze/\(contentHash).mp4", sizeBytes: 5_000_000_000, container: "mov,mp4,m4a,3gp,3g2,mj2",
             durationSeconds: 12.345, bitRate: 8_000_000, width: 1920, height: 1080, videoCodec: "h264", audioCodec: "aac",
             probeJSON: #"{"format":{"duration":"12.345"},"ünïcode":"✓"}"#, sidecarJSON: #"{"title": "Clip",  "tags":["a"]}"#,
-            firstSeenAt: createdAt
+            firstSeenAt: createdAt, hlsMasterPath: "/lake/silver/\(videoID)/hls/master.m3u8"
         )
         let job = JobRecord(
             id: jobID, requestID: requestID, origin: "kafka", sourcePath: sourcePath, state: .succeeded, verdict: "warn",

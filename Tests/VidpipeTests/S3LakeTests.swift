@@ -50,6 +50,21 @@ struct S3LakeTests {
             #expect(video.height.map(Double.init) == rendition["height"]?.number)
             #expect(abs((Double(probe.format.duration ?? "") ?? 0) - 2) < 0.1, "\(probe.format.duration ?? "-")")
         }
+        // The HLS stream: the catalog names its master playlist in the bucket, and every
+        // playlist and segment the playlists name was uploaded beside it.
+        let master = try #require(try lake.local.query("SELECT hls_master_path FROM videos").first?["hls_master_path"]?.text)
+        #expect(master == "s3://\(lake.bucket)/lake/silver/\(videoID)/hls/master.m3u8")
+        let hls = silver.filter { $0.hasPrefix("lake/silver/\(videoID)/hls/") }
+        let masterCopy = lake.local.scratch.path("master.m3u8")
+        try lake.oracle.download(master, to: masterCopy)
+        for playlist in try String(contentsOfFile: masterCopy, encoding: .utf8).split(separator: "\n").compactMap(Self.playlistURI) {
+            #expect(hls.contains("lake/silver/\(videoID)/hls/\(playlist)"), "\(playlist) not uploaded: \(hls)")
+            let copy = lake.local.scratch.path(playlist)
+            try lake.oracle.download("s3://\(lake.bucket)/lake/silver/\(videoID)/hls/\(playlist)", to: copy)
+            for line in try String(contentsOfFile: copy, encoding: .utf8).split(separator: "\n") where !line.hasPrefix("#") {
+                #expect(sizes["lake/silver/\(videoID)/hls/\(line)"] ?? 0 > 0, "segment \(line) of \(playlist) not uploaded")
+            }
+        }
         // The catalog names nothing that is not stored, and nothing is left half-done.
         for path in try lake.catalogPaths() {
             #expect(lake.key(of: path).flatMap { sizes[$0] } != nil, "the catalog names \(path), which is not in the bucket")
@@ -62,6 +77,14 @@ struct S3LakeTests {
         #expect(shown.status == 0, "\(shown.stderr)")
         #expect(shown.text.contains("silver     s3://\(lake.bucket)/lake/silver/\(videoID)"), "\(shown.text)")
         #expect(shown.text.contains("s3://\(lake.bucket)/lake/silver/\(videoID)/report.html"), "\(shown.text)")
+        #expect(shown.text.contains("hls        \(master)"), "\(shown.text)")
+    }
+
+    /// The media playlist a master playlist line names (a variant's URI line or an `URI=` attribute).
+    static func playlistURI(_ line: Substring) -> String? {
+        if !line.hasPrefix("#") { return String(line) }
+        guard let range = line.range(of: "URI=\"") else { return nil }
+        return String(line[range.upperBound...].prefix { $0 != "\"" })
     }
 
     @Test func refusedCredentialsAndAMissingBucketStopTheStartClearlyAndTouchNothing() throws {
@@ -203,7 +226,8 @@ struct S3Lake {
 
     /// Every lake path the catalog records: bronze objects and renditions.
     func catalogPaths() throws -> [String] {
-        try local.query("SELECT bronze_path AS path FROM videos UNION ALL SELECT path FROM renditions").compactMap { $0["path"]?.text }
+        try local.query("SELECT bronze_path AS path FROM videos UNION ALL SELECT hls_master_path FROM videos UNION ALL SELECT path FROM renditions")
+            .compactMap { $0["path"]?.text }
     }
 
     func remove() { local.remove() }
