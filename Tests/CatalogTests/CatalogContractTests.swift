@@ -24,7 +24,8 @@ struct CatalogContractTests {
                 "streams", "task_runs", "videos",
             ])
             #expect(try store.oracle("SELECT version || ' ' || name FROM schema_migrations ORDER BY version")
-                    == ["1 initial", "2 silver", "3 notification_outbox", "4 job_sidecar", "5 job_retry", "6 job_worker"])
+                    == ["1 initial", "2 silver", "3 notification_outbox", "4 job_sidecar", "5 job_retry", "6 job_worker",
+                                                                                                      "7 hls_master"])
             #expect(try store.secondaryIndexes() == ["jobs_request_id", "jobs_source_path", "jobs_created_at", "jobs_video_id",
                                                      "notifications_job_id", "notifications_pending", "jobs_retry_of"])
         }

@@ -54,11 +54,13 @@ import VidpipeTestSupport
         #expect(dom.all("h1").first?.text == "<i>planted & defects.mp4")
         #expect(dom.all("td").contains { $0.text == Self.hostileTitle }, "the title tag is not shown as text")
 
-        // Self-contained: every image and link is a file beside the page; nothing from the network.
+        // Self-contained: every image and link is a file in the page's folder (the HLS
+        // stream's master playlist in its hls/ subfolder); nothing from the network.
         let references = dom.elements.compactMap { $0.attributes["src"] ?? $0.attributes["href"] }
-        #expect(!references.isEmpty)
+        #expect(references.contains("hls/master.m3u8"), "\(references)")
         for reference in references {
-            #expect(!reference.contains("/") && !reference.contains(":"), "\(reference) is not a file beside the page")
+            #expect(!reference.hasPrefix("/") && !reference.contains("..") && !reference.contains(":"),
+                    "\(reference) is not a file in the page's folder")
             #expect(FileManager.default.fileExists(atPath: folder + "/" + reference), "\(reference) is missing")
         }
         let images = dom.all("img").compactMap { $0.attributes["src"] }
