@@ -120,10 +120,11 @@ def list_bucket(folder, bucket):
         url = f"{variables['AWS_ENDPOINT_URL']}/{bucket}?list-type=2"
         if token:
             url += "&continuation-token=" + urllib.parse.quote(token, safe="-._~")
+        # The keys go to curl on stdin (-K -), not in its argument list.
         page = subprocess.run(
-            ["curl", "-sS", "-f", "--aws-sigv4", f"aws:amz:{variables['AWS_REGION']}:s3",
-             "--user", f"{variables['AWS_ACCESS_KEY_ID']}:{variables['AWS_SECRET_ACCESS_KEY']}",
+            ["curl", "-sS", "-f", "--aws-sigv4", f"aws:amz:{variables['AWS_REGION']}:s3", "-K", "-",
              "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", url],
+            input=f'user = "{variables["AWS_ACCESS_KEY_ID"]}:{variables["AWS_SECRET_ACCESS_KEY"]}"\n',
             check=True, capture_output=True, text=True).stdout
         root = ElementTree.fromstring(page)
         keys += [element.text for element in root.iterfind("s3:Contents/s3:Key", namespace)]
