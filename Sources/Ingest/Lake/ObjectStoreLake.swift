@@ -60,17 +60,19 @@ struct ObjectStoreLake: LakeStore {
         }
         let source = location(ofLocal: staged.sourcePath, under: local.root, in: "bronze")
         let existing = try await lakeCall { () async throws(S3Error) in try await client.head(source) }
-        if existing?.size != file.sizeBytes {
-            try await lakeCall { () async throws(S3Error) in _ = try await client.upload(file: staged.sourcePath, to: source) }
-        }
         let probe = location(ofLocal: staged.probePath, under: local.root, in: "bronze")
-        try await lakeCall { () async throws(S3Error) in _ = try await client.upload(file: staged.probePath, to: probe, contentType: "application/json") }
+        var uploads = [S3Client.FileUpload(path: staged.probePath, location: probe, contentType: "application/json")]
+        if existing?.size != file.sizeBytes {
+            uploads.append(S3Client.FileUpload(path: staged.sourcePath, location: source))
+        }
         var sidecarLocation: S3Location?
         if let sidecarPath = staged.sidecarPath {
             let location = location(ofLocal: sidecarPath, under: local.root, in: "bronze")
-            try await lakeCall { () async throws(S3Error) in _ = try await client.upload(file: sidecarPath, to: location, contentType: "application/json") }
+            uploads.append(S3Client.FileUpload(path: sidecarPath, location: location, contentType: "application/json"))
             sidecarLocation = location
         }
+        // Side by side: nothing names these objects until gold's commit.
+        try await lakeCall { () async throws(S3Error) in try await client.upload(uploads) }
         return StagedObject(sourcePath: source.description, probePath: probe.description, sidecarPath: sidecarLocation?.description,
                             linked: staged.linked, localSourcePath: staged.sourcePath)
     }
@@ -87,12 +89,10 @@ struct ObjectStoreLake: LakeStore {
         guard !files.isEmpty else { return }
         try await writeMarker(videoID: videoID)
         let folder = silverFolder(videoID: videoID)
-        for relative in files {
-            let target = folder.appending(relative)
-            try await lakeCall { () async throws(S3Error) in
-                _ = try await client.upload(file: staged + "/" + relative, to: target, contentType: Self.contentType(of: relative))
-            }
+        let uploads = files.map { relative in
+            S3Client.FileUpload(path: staged + "/" + relative, location: folder.appending(relative), contentType: Self.contentType(of: relative))
         }
+        try await lakeCall { () async throws(S3Error) in try await client.upload(uploads) }
     }
 
     func confirmUploads(videoID: String) async throws {
