@@ -38,7 +38,7 @@ public final class WebhookReceiver: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(10)
         while !FileManager.default.fileExists(atPath: portFile) {
             guard Date() < deadline, process.isRunning else {
-                if process.isRunning { process.terminate() }
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
                 throw TestEnvironmentError("scripts/webhook-receiver did not start on port \(port)")
             }
             usleep(20_000)
@@ -58,9 +58,10 @@ public final class WebhookReceiver: @unchecked Sendable {
     /// Requests the receiver accepted (answered 2xx).
     public func accepted() throws -> [Request] { try requests().filter { (200..<300).contains($0.status) } }
 
+    /// Stops it with SIGKILL: a child of the test runner may inherit SIGTERM blocked.
     public func stop() {
         guard process.isRunning else { return }
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 

@@ -88,7 +88,9 @@ import VidpipeTestSupport
 
         // The same bytes again, and a file that is no video: duplicate and rejected events.
         #expect(try lake.process([clip, bad]).status == 1)
-        #expect(try first.requests().map(\.event) == ["video.ready", "video.duplicate", "video.rejected"])
+        // Jobs of one run finish in any order.
+        #expect(try first.requests().map(\.event).first == "video.ready")
+        #expect(Set(try first.requests().compactMap(\.event)) == ["video.ready", "video.duplicate", "video.rejected"])
         #expect(Set(try first.requests().compactMap(\.eventID)).count == 3)
     }
 
