@@ -60,6 +60,7 @@ import VidpipeTestSupport
         // The keys of the processed event (`process --json`'s job plus schema_version), and the event's own.
         let body = try JSONDecoder().decode([String: JSONValue].self, from: Data(request.body.utf8))
         #expect(Set(body.keys) == Set(job.keys).union(["schema_version", "event_id", "event", "occurred_at"]))
+        #expect(try JSONSchemaOracle.violations(of: Data(request.body.utf8), schema: "webhook-event") == [], "\(request.body)")
         for key in ["job_id", "request_id", "sha256", "video_id", "state", "verdict"] {
             #expect(body[key] == job[key], "\(key)")
         }
