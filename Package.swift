@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "Ingest",
             dependencies: [
-                "Execution", "Media", "Scheduler", "Catalog", "Notifications", "ObjectStorage",
+                "Execution", "Media", "Scheduler", "Catalog", "Notifications", "ObjectStorage", "Webhooks",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -49,7 +49,7 @@ extension VidpipeConfiguration: CustomStringConvertible {
             "KAFKA_TOPIC_REQUESTS=\(topics.requests)",
             "KAFKA_TOPIC_PROCESSED=\(topics.processed)",
             "KAFKA_TOPIC_DEAD_LETTER=\(topics.deadLetter)",
-            "VIDPIPE_WEBHOOK_URLS=\(ingest.webhookURLs.map(WebhookDispatcher.endpointForLogs).joined(separator: ","))",
+            "VIDPIPE_WEBHOOK_URLS=\(ingest.webhookEndpoints.map(\.description).joined(separator: ","))",
             "VIDPIPE_WEBHOOK_SECRET=\(webhooks.secret == nil ? "" : "<redacted>")",
             "VIDPIPE_WEBHOOK_RETRY_HOURS=\(webhooks.retryHours)",
             "VIDPIPE_WEBHOOK_BACKOFF_SECONDS=\(webhooks.backoffSeconds)",

@@ -26,7 +26,7 @@ public struct WebhookVariables: Sendable, Equatable {
     /// Reads the variables and `VIDPIPE_WEBHOOK_URLS` (comma-separated http:// or https://
     /// URLs). URLs without a secret are an error: an unsigned webhook cannot be told from a
     /// forged one.
-    static func fromVariables(_ reader: VariableReader) throws(ConfigurationError) -> (urls: [String], variables: WebhookVariables) {
+    static func fromVariables(_ reader: VariableReader) throws(ConfigurationError) -> (endpoints: [WebhookEndpoint], variables: WebhookVariables) {
         let urls = (reader.string("VIDPIPE_WEBHOOK_URLS") ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         for url in urls {
@@ -45,6 +45,6 @@ public struct WebhookVariables: Sendable, Equatable {
             throw ConfigurationError(variable: "VIDPIPE_WEBHOOK_SECRET",
                                      message: "VIDPIPE_WEBHOOK_URLS is set, so a secret to sign the webhooks with is needed (e.g. the output of `openssl rand -hex 32`)")
         }
-        return (urls, variables)
+        return (urls.map(WebhookEndpoint.init), variables)
     }
 }

@@ -90,7 +90,7 @@ public struct WebhookDispatcher: Sendable {
         var logger = logger
         logger[metadataKey: "event_id"] = "\(delivery.eventID)"
         logger[metadataKey: "event"] = "\(delivery.eventType)"
-        logger[metadataKey: "endpoint"] = "\(Self.endpointForLogs(delivery.url))"
+        logger[metadataKey: "endpoint"] = "\(WebhookEndpoint(delivery.url))"
         let body = Array(delivery.body.utf8)
         let attemptedAt = Date()
         let signature = WebhookSignature(body: body, secret: settings.secret, timestamp: Int64(attemptedAt.timeIntervalSince1970))
@@ -136,11 +136,5 @@ public struct WebhookDispatcher: Sendable {
         guard response.isRetryable else { return .gaveUp }
         let retryAt = now.addingTimeInterval(settings.backoff.delay(afterAttempt: attempt).seconds)
         return retryAt <= createdAt.addingTimeInterval(settings.retryWindow.seconds) ? .retry(at: retryAt) : .gaveUp
-    }
-
-    /// Scheme, host and path: a query string or user info may hold a receiver's token.
-    public static func endpointForLogs(_ url: String) -> String {
-        guard let components = URLComponents(string: url), let host = components.host else { return "(unparsable URL)" }
-        return "\(components.scheme ?? "?")://\(host)\(components.port.map { ":\($0)" } ?? "")\(components.path)"
     }
 }

@@ -171,8 +171,10 @@ import VidpipeTestSupport
         let scratch = try ScratchDirectory(prefix: "vidpipe-webhooks")
         defer { scratch.remove() }
         // The first request is held past the kill: the receiver has it, vidpipe never hears back.
-        let receiver = try Self.receiver(scratch, "held", options: ["--slow-first", "1", "--slow-seconds", "3"])
-        var lake = try Self.lake([receiver], extra: ["VIDPIPE_WEBHOOK_TIMEOUT_SECONDS": "4"])
+        // Held long enough for a loaded machine to get the kill in; the restarted daemon waits
+        // out the dead one's lease (timeout + 5 s) before it sends again.
+        let receiver = try Self.receiver(scratch, "held", options: ["--slow-first", "1", "--slow-seconds", "10"])
+        var lake = try Self.lake([receiver], extra: ["VIDPIPE_WEBHOOK_TIMEOUT_SECONDS": "12"])
         defer { lake.remove() }
         let daemon = try DaemonProcess(lake)
         try Inbox(layout: DatalakeLayout(root: lake.root)).submit(IngestRequest(path: try lake.distinctClip("clip.mp4")))

@@ -65,7 +65,7 @@ struct GoldStage: Sendable {
             var result = result
             result.job.worker = configuration.workerID
             if let videoID = result.video?.id { try await lake.confirmUploads(videoID: videoID) }
-            let webhooks = try WebhookEvent.deliveries(for: result, ticket: ticket, urls: configuration.webhookURLs)
+            let webhooks = try WebhookEvent.deliveries(for: result, ticket: ticket, endpoints: configuration.webhookEndpoints)
             return try await result.commit(to: catalog, taskRuns: ticket.runs.all(), webhooks: webhooks)
         }
         // After the commit, so the catalog never points at outputs that are not in place

@@ -1,5 +1,6 @@
 import Catalog
 import Foundation
+import Webhooks
 
 /// The body of a webhook: the job's processed event (the same keys as the Kafka `processed`
 /// event, see ``ProcessedEvent``) plus what a receiver needs to route and deduplicate it.
@@ -42,17 +43,17 @@ struct WebhookEvent: Encodable {
         try container.encode(occurredAt, forKey: .occurredAt)
     }
 
-    /// One pending delivery of this job's event per endpoint in `urls`, all with one event id.
-    static func deliveries(for result: JobResult, ticket: JobTicket, urls: [String]) throws -> [WebhookDeliveryRecord] {
-        guard !urls.isEmpty else { return [] }
+    /// One pending delivery of this job's event per endpoint, all with one event id.
+    static func deliveries(for result: JobResult, ticket: JobTicket, endpoints: [WebhookEndpoint]) throws -> [WebhookDeliveryRecord] {
+        guard !endpoints.isEmpty else { return [] }
         let now = Date()
         let event = WebhookEvent(
             eventID: UUID().uuidString.lowercased(), kind: Kind(state: result.job.state, fileEvent: ticket.request.fileEvent),
             occurredAt: now, processed: ProcessedEvent(outcome: JobOutcome(committed: result, ticket: ticket)))
         let body = String(decoding: try JSONEncoder.vidpipeCompact.encode(event), as: UTF8.self)
-        return urls.map { url in
+        return endpoints.map { endpoint in
             WebhookDeliveryRecord(id: UUID().uuidString.lowercased(), eventID: event.eventID, jobID: result.job.id,
-                                  eventType: event.kind.rawValue, url: url, body: body, createdAt: now)
+                                  eventType: event.kind.rawValue, url: endpoint.url, body: body, createdAt: now)
         }
     }
 }
