@@ -140,7 +140,7 @@ let package = Package(
         .testTarget(name: "CatalogPostgresTests", dependencies: ["CatalogPostgres", "Catalog", "VidpipeTestSupport"]),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "VidpipeTestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "VidpipeTestSupport"]),
-        .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "Catalog", "VidpipeTestSupport"]),
+        .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "Catalog", "Execution", "VidpipeTestSupport"]),
         .testTarget(name: "ObjectStorageTests", dependencies: ["Execution", "ObjectStorage", "VidpipeTestSupport"]),
         .testTarget(
             name: "VidpipeTests",

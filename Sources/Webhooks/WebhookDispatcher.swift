@@ -33,6 +33,17 @@ public struct WebhookSettings: Sendable, Equatable {
     var claimLease: Duration { timeout + .seconds(5) }
 }
 
+extension WebhookSettings {
+    /// Delivered on a 2xx; retried on no response, 429 and 5xx while the next attempt still
+    /// falls inside the retry window; given up otherwise.
+    func verdict(for response: WebhookResponse, attempt: Int, createdAt: Date, now: Date = Date()) -> WebhookAttemptVerdict {
+        if response.isDelivered { return .delivered }
+        guard response.isRetryable else { return .gaveUp }
+        let retryAt = now.addingTimeInterval(backoff.delay(afterAttempt: attempt).seconds)
+        return retryAt <= createdAt.addingTimeInterval(retryWindow.seconds) ? .retry(at: retryAt) : .gaveUp
+    }
+}
+
 extension WebhookSettings: CustomStringConvertible {
     /// For logs: everything but the secret.
     public var description: String {
@@ -99,7 +110,7 @@ public struct WebhookDispatcher: Sendable {
         ])
         guard !Task.isCancelled || response.isDelivered else { return false }  // cut short: due again after the lease
         let attempt = delivery.attempts + 1
-        let verdict = verdict(for: response, attempt: attempt, createdAt: delivery.createdAt)
+        let verdict = settings.verdict(for: response, attempt: attempt, createdAt: delivery.createdAt)
         let record = WebhookAttemptRecord(deliveryID: delivery.id, attempt: attempt, attemptedAt: attemptedAt, status: response.status,
                                           latencyMilliseconds: response.latency.milliseconds, error: response.error)
         switch verdict {
@@ -127,14 +138,5 @@ public struct WebhookDispatcher: Sendable {
             }
         }
         return false
-    }
-
-    /// Delivered on a 2xx; retried on no response, 429 and 5xx while the next attempt still
-    /// falls inside the retry window; given up otherwise.
-    func verdict(for response: WebhookResponse, attempt: Int, createdAt: Date, now: Date = Date()) -> WebhookAttemptVerdict {
-        if response.isDelivered { return .delivered }
-        guard response.isRetryable else { return .gaveUp }
-        let retryAt = now.addingTimeInterval(settings.backoff.delay(afterAttempt: attempt).seconds)
-        return retryAt <= createdAt.addingTimeInterval(settings.retryWindow.seconds) ? .retry(at: retryAt) : .gaveUp
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VidpipeTestSupport
 
+import Execution
 @testable import Webhooks
 
 /// The signature against Python's `hmac` (the oracle), and the refusals a receiver relies on.
@@ -45,5 +46,24 @@ import VidpipeTestSupport
         #expect(response.isDelivered == delivered)
         #expect(response.isRetryable == retried)
         #expect(WebhookResponse(status: nil, latency: .seconds(1), error: "timed out").isRetryable)
+    }
+}
+
+/// Retry or give up: the backoff and the retry window, as the sender applies them.
+@Suite struct WebhookRetryRuleTests {
+    @Test func retriesDoubleUntilTheNextWouldFallOutsideTheWindow() {
+        let settings = WebhookSettings(secret: "s", retryWindow: .seconds(3600),
+                                       backoff: BackoffPolicy(initial: .seconds(10), maximum: .seconds(3600)), timeout: .seconds(5))
+        let created = Date(timeIntervalSince1970: 1_700_000_000)
+        let failure = WebhookResponse(status: 503, latency: .milliseconds(4), error: "HTTP 503")
+        #expect(settings.verdict(for: failure, attempt: 1, createdAt: created, now: created) == .retry(at: created.addingTimeInterval(10)))
+        #expect(settings.verdict(for: failure, attempt: 3, createdAt: created, now: created.addingTimeInterval(100))
+                == .retry(at: created.addingTimeInterval(140)))
+        // 3590 s in, the next wait (at least 10 s) would end past the hour: give up.
+        #expect(settings.verdict(for: failure, attempt: 1, createdAt: created, now: created.addingTimeInterval(3595)) == .gaveUp)
+        #expect(settings.verdict(for: WebhookResponse(status: 404, latency: .zero, error: "HTTP 404"), attempt: 1, createdAt: created,
+                                 now: created) == .gaveUp)
+        #expect(settings.verdict(for: WebhookResponse(status: 202, latency: .zero, error: nil), attempt: 7, createdAt: created,
+                                 now: created.addingTimeInterval(9999)) == .delivered)
     }
 }
