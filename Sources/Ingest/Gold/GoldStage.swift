@@ -65,7 +65,8 @@ struct GoldStage: Sendable {
             var result = result
             result.job.worker = configuration.workerID
             if let videoID = result.video?.id { try await lake.confirmUploads(videoID: videoID) }
-            return try await result.commit(to: catalog, taskRuns: ticket.runs.all())
+            let webhooks = try WebhookEvent.deliveries(for: result, ticket: ticket, endpoints: configuration.webhookEndpoints)
+            return try await result.commit(to: catalog, taskRuns: ticket.runs.all(), webhooks: webhooks)
         }
         // After the commit, so the catalog never points at outputs that are not in place
         // for good (``SilverStaging`` finishes a rename a crash interrupted).
@@ -86,9 +87,10 @@ struct GoldStage: Sendable {
 
 extension JobResult {
     /// Gold's one transaction: video, streams, job, task runs so far, findings and the
-    /// pending notifications with their rendered messages (a transactional outbox: mail is
-    /// only sent for what is recorded, and what is recorded is eventually sent).
-    func commit(to catalog: any Catalog, taskRuns: [TaskRunRecord]) async throws -> CommittedJob {
+    /// pending notifications with their rendered messages and the webhook deliveries (a
+    /// transactional outbox: mail and webhooks only go out for what is recorded, and what is
+    /// recorded eventually goes out).
+    func commit(to catalog: any Catalog, taskRuns: [TaskRunRecord], webhooks: [WebhookDeliveryRecord] = []) async throws -> CommittedJob {
         let notifications = emails.map { email in
             NotificationRecord(
                 id: email.messageID, jobID: job.id, kind: email.headers.first { $0.name == NotificationComposer.kindHeader }.flatMap { NotificationKind(rawValue: $0.value) } ?? .ready,
@@ -98,7 +100,8 @@ extension JobResult {
         }
         try await catalog.commit(GoldBatch(video: video, streams: streams, job: job, taskRuns: taskRuns,
                                            findings: findings, notifications: notifications,
-                                           renditions: renditions, sceneCuts: sceneCuts, fingerprint: fingerprint))
+                                           renditions: renditions, sceneCuts: sceneCuts, fingerprint: fingerprint,
+                                           webhooks: webhooks))
         return CommittedJob(taskRunsRecorded: taskRuns.count, notificationIDs: notifications.map(\.id))
     }
 
