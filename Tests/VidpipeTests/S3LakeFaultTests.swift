@@ -9,11 +9,14 @@ import VidpipeTestSupport
 /// never recorded as the video's failure, and nothing half-written stays behind.
 @Suite(.serialized, .enabled(if: S3TestServer.shouldRun, "\(S3TestServer.skipReason)"))
 struct S3LakeFaultTests {
+    /// Apart from the ObjectStorage outage tests' store (shared port + 100), which may run at the same time.
+    static let storePort = 18733
+
     /// Back within the retries: the store is killed while bronze uploads the source in parts
     /// (over the 64 MiB multipart threshold) and started again at once; the restart takes
     /// 2 to 30 s here, well within a 120 s outage tolerance.
     @Test func theStoreKilledMidUploadAndBackWithinTheRetriesIsRetriedInPlace() async throws {
-        let store = try PrivateS3Store()
+        let store = try PrivateS3Store(port: Self.storePort)
         defer { store.stop() }
         let lake = try S3Lake(variables: store.variables, extra: ["VIDPIPE_OUTAGE_TOLERANCE_SECONDS": "120",
                                                                    "VIDPIPE_RENDITIONS": "360p:360:800:96"])
@@ -58,7 +61,7 @@ struct S3LakeFaultTests {
     /// 2 s outage tolerance. The job is left unrecorded, not failed; once the store is back
     /// the same request completes, and the start-up sweep removes what the cut job left.
     @Test func theStoreDownPastTheRetriesLeavesTheJobUnrecordedAndARerunCompletesIt() async throws {
-        let store = try PrivateS3Store()
+        let store = try PrivateS3Store(port: Self.storePort)
         defer { store.stop() }
         let lake = try S3Lake(variables: store.variables, extra: ["VIDPIPE_OUTAGE_TOLERANCE_SECONDS": "2",
                                                                    "VIDPIPE_RENDITIONS": "720p:720:100000:128"])
