@@ -120,7 +120,9 @@ struct S3LakeFaultTests {
     /// probes, then silver finds nothing to decode) keeps the bronze object, as the lake on
     /// disk keeps the bronze file (EdgeCaseFileTests); no video row names it.
     @Test func aJobFailingAfterBronzeKeepsTheBronzeObjectAsOnDisk() throws {
-        let lake = try S3Lake()
+        let store = try PrivateS3Store(port: Self.storePort)
+        defer { store.stop() }
+        let lake = try S3Lake(variables: store.variables)
         defer { lake.remove() }
         let file = try EdgeCaseFile.subtitlesOnlyMatroska.make(in: lake.local.incoming)
         let (status, report) = try lake.local.process([file])
