@@ -57,22 +57,22 @@ struct S3LakeFaultTests {
     }
 
     /// Down past the retries: the store is killed while `gold.upload` sends the silver
-    /// outputs (a 100 Mb/s rendition of noise, about 50 MB) and stays down for longer than a
+    /// outputs (the last of them a 100 Mb/s rendition of noise, about 50 MB) and stays down for longer than a
     /// 2 s outage tolerance. The job is left unrecorded, not failed; once the store is back
     /// the same request completes, and the start-up sweep removes what the cut job left.
     @Test func theStoreDownPastTheRetriesLeavesTheJobUnrecordedAndARerunCompletesIt() async throws {
         let store = try PrivateS3Store(port: Self.storePort)
         defer { store.stop() }
         let lake = try S3Lake(variables: store.variables, extra: ["VIDPIPE_OUTAGE_TOLERANCE_SECONDS": "2",
-                                                                   "VIDPIPE_RENDITIONS": "720p:720:100000:128"])
+                                                                   "VIDPIPE_RENDITIONS": "video720p:720:100000:128"])
         defer { lake.remove() }
         let clip = lake.local.incoming + "/noise.mp4"
         try Clip.make("noise-lossless", clip)
 
         let running = try DaemonProcess(lake.local, name: "process", arguments: ["process", "--json", clip])
-        // The marker is written right before the first silver upload, the big rendition.
-        try await waitUntil("the job's pending marker", timeout: .seconds(300)) {
-            try lake.objects().contains { $0.key.hasPrefix("lake/pending/") }
+        // Uploads go in name order: the small files first, the big rendition (video720p.mp4) last.
+        try await waitUntil("the job's first silver uploads", timeout: .seconds(300)) {
+            try lake.objects().contains { $0.key.hasPrefix("lake/silver/") && $0.key.hasSuffix("/storyboard.vtt") }
         }
         try store.kill()
         let status = try await running.stop(with: 0, within: 300)
@@ -89,10 +89,12 @@ struct S3LakeFaultTests {
         let restart = try store.restartInBackground()
         restart.waitUntilExit()
         #expect(restart.terminationStatus == 0)
-        // What the cut job left: its marker, and at most part of its silver outputs.
+        // What the cut job left: its marker and part of its silver outputs, never the cut one.
         let left = try lake.objects()
         let markers = left.map(\.key).filter { $0.hasPrefix("lake/pending/") }
         #expect(!markers.isEmpty, "\(left.map(\.key))")
+        let partial = left.map(\.key).filter { $0.hasPrefix("lake/silver/") }
+        #expect(partial.contains { $0.hasSuffix("/storyboard.vtt") } && !partial.contains { $0.hasSuffix("/video720p.mp4") }, "\(partial)")
         #expect(try lake.oracle.openUploads(lake.bucket).isEmpty)
 
         // Redelivered (run again): recorded, from the same bronze object.
