@@ -66,17 +66,24 @@ public struct S3Client: Sendable {
     /// ``upload(file:to:contentType:)`` checks it. A job's outputs are many small objects:
     /// sent one after another, the store's latency per request adds up to most of the
     /// upload's time. The first failure is thrown once the uploads in flight have ended.
-    public func upload(_ files: [FileUpload]) async throws(S3Error) {
+    /// Returns what the store holds for each file, in no particular order.
+    @discardableResult
+    public func upload(_ files: [FileUpload]) async throws(S3Error) -> [ObjectInfo] {
         let width = max(1, configuration.uploadConcurrency)
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            return try await withThrowingTaskGroup(of: ObjectInfo.self) { group in
                 var pending = files[...]
+                var stored: [ObjectInfo] = []
                 func startNext() {
                     guard let file = pending.popFirst() else { return }
                     group.addTask { try await upload(file: file.path, to: file.location, contentType: file.contentType) }
                 }
                 for _ in 0..<width { startNext() }
-                while try await group.next() != nil { startNext() }
+                while let info = try await group.next() {
+                    stored.append(info)
+                    startNext()
+                }
+                return stored
             }
         } catch let error as S3Error {
             throw error
