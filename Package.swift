@@ -2,7 +2,7 @@
 import PackageDescription
 
 // The module graph follows a request to its record:
-// C* → Execution → Media / Scheduler / Catalog / Notifications / Kafka → Ingest → Daemon → VidpipeConfiguration → vidpipe;
+// C* → Execution → Media / Scheduler / Catalog / Notifications / Kafka / Webhooks → Ingest → Daemon → VidpipeConfiguration → vidpipe;
 // Observability (the HTTP endpoint) stands apart: only vidpipe uses it.
 let package = Package(
     name: "vidpipe",
@@ -55,6 +55,12 @@ let package = Package(
         ),
         .target(name: "Notifications", dependencies: ["CCurl", "Execution"]),
         .target(name: "Kafka", dependencies: ["CRdKafka", "Execution"]),
+        // Signed webhooks: the signature, the HTTP POST (libcurl) and the sender of the outbox.
+        .target(
+            name: "Webhooks",
+            dependencies: ["CCurl", "Execution", "Catalog", .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         .target(
             name: "ObjectStorage",
             dependencies: ["CCurl", "Execution", .product(name: "Crypto", package: "swift-crypto")]
@@ -64,7 +70,7 @@ let package = Package(
         .target(
             name: "Ingest",
             dependencies: [
-                "Execution", "Media", "Scheduler", "Catalog", "Notifications", "ObjectStorage",
+                "Execution", "Media", "Scheduler", "Catalog", "Notifications", "ObjectStorage", "Webhooks",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -74,7 +80,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "Execution", "Ingest", "Kafka", "Catalog", "Notifications", "ObjectStorage",
+                "Execution", "Ingest", "Kafka", "Catalog", "Notifications", "ObjectStorage", "Webhooks",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -95,13 +101,13 @@ let package = Package(
         ),
         // Variables, `.env` and config files parsed into typed settings; the environment
         // itself is handed in by the executable, which alone reads it.
-        .target(name: "VidpipeConfiguration", dependencies: ["Daemon", "Ingest", "Kafka", "Media", "Notifications", "ObjectStorage"]),
+        .target(name: "VidpipeConfiguration", dependencies: ["Daemon", "Execution", "Ingest", "Kafka", "Media", "Notifications", "ObjectStorage", "Webhooks"]),
         .executableTarget(
             name: "vidpipe",
             dependencies: [
                 "VidpipeConfiguration", "Observability",
                 "Execution", "Ingest", "Daemon", "Kafka", "Media", "Catalog", "CatalogSQLite", "CatalogPostgres",
-                "Notifications", "ObjectStorage", "Scheduler", "CMalloc",
+                "Notifications", "ObjectStorage", "Scheduler", "Webhooks", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -134,12 +140,13 @@ let package = Package(
         .testTarget(name: "CatalogPostgresTests", dependencies: ["CatalogPostgres", "Catalog", "VidpipeTestSupport"]),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "VidpipeTestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "VidpipeTestSupport"]),
+        .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "Catalog", "Execution", "VidpipeTestSupport"]),
         .testTarget(name: "ObjectStorageTests", dependencies: ["Execution", "ObjectStorage", "VidpipeTestSupport"]),
         .testTarget(
             name: "VidpipeTests",
             dependencies: [
                 "Ingest", "Daemon", "vidpipe", "VidpipeConfiguration", "Observability", "Catalog", "CatalogSQLite", "Media", "Kafka", "Notifications", "Scheduler",
-                "ObjectStorage",
+                "ObjectStorage", "Webhooks",
                 "VidpipeTestSupport",
             ]
         ),

@@ -61,5 +61,16 @@ public protocol Catalog: Sendable {
     /// Notifications not yet delivered (due now or waiting for a retry). Also the daemon's
     /// readiness check: a cheap statement that needs the database to answer.
     func pendingNotificationCount() async throws -> Int
+    /// Takes up to `limit` pending webhook deliveries due at `date`, oldest first, leased
+    /// until `leaseUntil` exactly like ``claimNotifications(dueBy:limit:leaseUntil:)``.
+    func claimWebhookDeliveries(dueBy date: Date, limit: Int, leaseUntil: Date) async throws -> [WebhookDeliveryRecord]
+    /// Records one HTTP attempt and what it means for the delivery, in one transaction.
+    func recordWebhookAttempt(_ attempt: WebhookAttemptRecord, verdict: WebhookAttemptVerdict) async throws
+    /// Webhook deliveries of a job, by creation and endpoint.
+    func webhookDeliveries(jobID: String) async throws -> [WebhookDeliveryRecord]
+    /// Every attempt at a delivery, in order.
+    func webhookAttempts(deliveryID: String) async throws -> [WebhookAttemptRecord]
+    /// Webhook deliveries neither delivered nor given up.
+    func pendingWebhookCount() async throws -> Int
     func close() async throws
 }

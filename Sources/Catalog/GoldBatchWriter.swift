@@ -40,6 +40,16 @@ extension CatalogConnection {
              notification.state, notification.path, notification.createdAt, notification.sentAt, notification.sender,
              notification.message, notification.attempts, notification.lastError, notification.nextAttemptAt]
         }
+        try await insertRows(
+            into: "webhook_deliveries",
+            columns: ["id", "event_id", "job_id", "event_type", "url", "body", "state", "created_at", "delivered_at", "attempts",
+                      "last_status", "last_error", "next_attempt_at"],
+            batch.webhooks
+        ) { delivery in
+            [delivery.id, delivery.eventID, delivery.jobID, delivery.eventType, delivery.url, delivery.body, delivery.state,
+             delivery.createdAt, delivery.deliveredAt, delivery.attempts, delivery.lastStatus, delivery.lastError,
+             delivery.nextAttemptAt]
+        }
     }
 
     /// Task runs as recorded, or (`upsert`) replacing an earlier record of the same attempt.

@@ -41,7 +41,7 @@ extension Migration {
     /// DOUBLE PRECISION; JSON is TEXT in SQLite and JSON in PostgreSQL (JSON, not JSONB:
     /// JSONB reorders keys and respaces, so the text would not read back as written). Ids are TEXT in both,
     /// so UUID strings read back exactly as written.
-    public static let all: [Migration] = [initial, silver, notificationOutbox, jobSidecar, jobRetry, jobWorker, hlsMaster]
+    public static let all: [Migration] = [initial, silver, notificationOutbox, jobSidecar, jobRetry, jobWorker, webhookOutbox, hlsMaster]
 }
 
 extension Migration {
@@ -185,10 +185,58 @@ extension Migration {
 }
 
 extension Migration {
-    /// Version 7: where a video's adaptive stream (its HLS master playlist) is, so players
+    /// Version 7: the webhook outbox. A delivery row per event and endpoint is written in the
+    /// gold transaction with its signed-to-be body; every HTTP attempt is kept beside it.
+    static let webhookOutbox = Migration(
+        version: 7,
+        name: "webhook_outbox",
+        sqlite: webhookTables(integer: "INTEGER", timestamp: "TEXT", real: "REAL"),
+        postgres: webhookTables(integer: "BIGINT", timestamp: "TIMESTAMPTZ", real: "DOUBLE PRECISION")
+    )
+
+    /// The two tables are the same in both dialects but for the type names.
+    private static func webhookTables(integer: String, timestamp: String, real: String) -> [String] {
+        [
+            """
+            CREATE TABLE webhook_deliveries (
+                id              TEXT PRIMARY KEY,
+                event_id        TEXT NOT NULL,
+                job_id          TEXT NOT NULL REFERENCES jobs (id),
+                event_type      TEXT NOT NULL,
+                url             TEXT NOT NULL,
+                body            TEXT NOT NULL,
+                state           TEXT NOT NULL,
+                created_at      \(timestamp) NOT NULL,
+                delivered_at    \(timestamp),
+                attempts        \(integer) NOT NULL DEFAULT 0,
+                last_status     \(integer),
+                last_error      TEXT,
+                next_attempt_at \(timestamp),
+                UNIQUE (event_id, url)
+            )
+            """,
+            "CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (state, next_attempt_at)",
+            "CREATE INDEX webhook_deliveries_job_id ON webhook_deliveries (job_id)",
+            """
+            CREATE TABLE webhook_attempts (
+                delivery_id  TEXT NOT NULL REFERENCES webhook_deliveries (id),
+                attempt      \(integer) NOT NULL CHECK (attempt >= 1),
+                attempted_at \(timestamp) NOT NULL,
+                status       \(integer),
+                latency_ms   \(real) NOT NULL,
+                error        TEXT,
+                PRIMARY KEY (delivery_id, attempt)
+            )
+            """,
+        ]
+    }
+}
+
+extension Migration {
+    /// Version 8: where a video's adaptive stream (its HLS master playlist) is, so players
     /// and `vidpipe show` find it without listing the silver folder.
     static let hlsMaster = Migration(
-        version: 7,
+        version: 8,
         name: "hls_master",
         sqlite: ["ALTER TABLE videos ADD COLUMN hls_master_path TEXT"],
         postgres: ["ALTER TABLE videos ADD COLUMN hls_master_path TEXT"]

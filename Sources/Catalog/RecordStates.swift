@@ -43,3 +43,16 @@ public enum NotificationKind: String, Codable, Sendable, CaseIterable {
     /// The job was rejected or failed.
     case rejected
 }
+
+/// Where one webhook delivery (one event to one endpoint) stands in the outbox.
+///
+/// A failed attempt that will be tried again leaves it `pending`, with its attempt count,
+/// last error and retry time, like a notification.
+public enum WebhookDeliveryState: String, Codable, Sendable, CaseIterable {
+    case pending
+    /// The endpoint answered 2xx.
+    case delivered
+    /// Given up: the endpoint refused it (a 4xx other than 429), or it kept failing for
+    /// longer than the retry window.
+    case failed
+}

@@ -266,12 +266,16 @@ public struct GoldBatch: Sendable {
     public var renditions: [RenditionRecord]
     public var sceneCuts: [SceneCutRecord]
     public var fingerprint: FingerprintRecord?
+    /// The job's webhook event, one pending delivery per endpoint (the webhook outbox).
+    public var webhooks: [WebhookDeliveryRecord]
 
     public init(
         video: VideoRecord? = nil, streams: [StreamRecord] = [], job: JobRecord, taskRuns: [TaskRunRecord] = [],
         findings: [QCFindingRecord] = [], notifications: [NotificationRecord] = [],
-        renditions: [RenditionRecord] = [], sceneCuts: [SceneCutRecord] = [], fingerprint: FingerprintRecord? = nil
+        renditions: [RenditionRecord] = [], sceneCuts: [SceneCutRecord] = [], fingerprint: FingerprintRecord? = nil,
+        webhooks: [WebhookDeliveryRecord] = []
     ) {
+        self.webhooks = webhooks
         self.video = video
         self.streams = streams
         self.job = job

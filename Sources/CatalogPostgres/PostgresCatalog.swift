@@ -186,6 +186,26 @@ public final class PostgresCatalog: Catalog {
         try await autocommit { try await $0.pendingNotificationCount() }
     }
 
+    public func claimWebhookDeliveries(dueBy date: Date, limit: Int, leaseUntil: Date) async throws -> [WebhookDeliveryRecord] {
+        try await autocommit { try await $0.claimWebhookDeliveries(dueBy: date, limit: limit, leaseUntil: leaseUntil) }
+    }
+
+    public func recordWebhookAttempt(_ attempt: WebhookAttemptRecord, verdict: WebhookAttemptVerdict) async throws {
+        try await transaction { try await $0.recordWebhookAttempt(attempt, verdict: verdict) }
+    }
+
+    public func webhookDeliveries(jobID: String) async throws -> [WebhookDeliveryRecord] {
+        try await autocommit { try await $0.webhookDeliveries(jobID: jobID) }
+    }
+
+    public func webhookAttempts(deliveryID: String) async throws -> [WebhookAttemptRecord] {
+        try await autocommit { try await $0.webhookAttempts(deliveryID: deliveryID) }
+    }
+
+    public func pendingWebhookCount() async throws -> Int {
+        try await autocommit { try await $0.pendingWebhookCount() }
+    }
+
     /// Stops using the catalog: later calls throw ``CatalogError/Code/closed``. A pool this
     /// catalog runs itself (``running(settings:logger:)``) is shut down; one run by a
     /// `ServiceGroup` stops with the group. Closing twice is harmless.

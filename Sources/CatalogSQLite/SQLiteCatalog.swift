@@ -184,6 +184,26 @@ public actor SQLiteCatalog: Catalog {
         try await autocommit { try await $0.pendingNotificationCount() }
     }
 
+    public func claimWebhookDeliveries(dueBy date: Date, limit: Int, leaseUntil: Date) async throws -> [WebhookDeliveryRecord] {
+        try await immediateTransaction { try await $0.claimWebhookDeliveries(dueBy: date, limit: limit, leaseUntil: leaseUntil) }
+    }
+
+    public func recordWebhookAttempt(_ attempt: WebhookAttemptRecord, verdict: WebhookAttemptVerdict) async throws {
+        try await immediateTransaction { try await $0.recordWebhookAttempt(attempt, verdict: verdict) }
+    }
+
+    public func webhookDeliveries(jobID: String) async throws -> [WebhookDeliveryRecord] {
+        try await autocommit { try await $0.webhookDeliveries(jobID: jobID) }
+    }
+
+    public func webhookAttempts(deliveryID: String) async throws -> [WebhookAttemptRecord] {
+        try await autocommit { try await $0.webhookAttempts(deliveryID: deliveryID) }
+    }
+
+    public func pendingWebhookCount() async throws -> Int {
+        try await autocommit { try await $0.pendingWebhookCount() }
+    }
+
     /// Closes the file. Later calls throw ``CatalogError/Code/closed``; closing twice is harmless.
     public func close() async throws {
         guard connection != nil else { return }

@@ -49,6 +49,49 @@ public struct S3Client: Sendable {
         return try await MultipartUpload(client: self, file: path, size: size, location: location, contentType: contentType).run()
     }
 
+    /// One file of a batch for ``upload(_:)``.
+    public struct FileUpload: Sendable {
+        public var path: String
+        public var location: S3Location
+        public var contentType: String
+
+        public init(path: String, location: S3Location, contentType: String = "application/octet-stream") {
+            self.path = path
+            self.location = location
+            self.contentType = contentType
+        }
+    }
+
+    /// Uploads every file, ``S3Configuration/uploadConcurrency`` at a time, each checked as
+    /// ``upload(file:to:contentType:)`` checks it. A job's outputs are many small objects:
+    /// sent one after another, the store's latency per request adds up to most of the
+    /// upload's time. The first failure is thrown once the uploads in flight have ended.
+    /// Returns what the store holds for each file, in no particular order.
+    @discardableResult
+    public func upload(_ files: [FileUpload]) async throws(S3Error) -> [ObjectInfo] {
+        let width = max(1, configuration.uploadConcurrency)
+        do {
+            return try await withThrowingTaskGroup(of: ObjectInfo.self) { group in
+                var pending = files[...]
+                var stored: [ObjectInfo] = []
+                func startNext() {
+                    guard let file = pending.popFirst() else { return }
+                    group.addTask { try await upload(file: file.path, to: file.location, contentType: file.contentType) }
+                }
+                for _ in 0..<width { startNext() }
+                while let info = try await group.next() {
+                    stored.append(info)
+                    startNext()
+                }
+                return stored
+            }
+        } catch let error as S3Error {
+            throw error
+        } catch {
+            throw S3Error(.storageUnreachable, "uploading \(files.count) files to \(files.first?.location.description ?? "the store"): interrupted (\(error))")
+        }
+    }
+
     /// Uploads `bytes` in one request (reports, playlists, small JSON documents).
     @discardableResult
     public func upload(bytes: [UInt8], to location: S3Location, contentType: String) async throws(S3Error) -> ObjectInfo {

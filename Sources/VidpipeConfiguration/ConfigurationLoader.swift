@@ -63,6 +63,7 @@ extension VidpipeConfiguration {
             throw ConfigurationError(variable: nil, message: "\(error)")
         }
         config.topics = IntakeTopics.fromVariables(reader)
+        (config.ingest.webhookEndpoints, config.webhooks) = try WebhookVariables.fromVariables(reader)
         return config
     }
 

@@ -1,5 +1,6 @@
 import Ingest
 import Media
+import Webhooks
 
 extension VidpipeConfiguration: CustomStringConvertible {
     /// Every variable with its effective value, secrets redacted: `vidpipe config` and
@@ -48,6 +49,11 @@ extension VidpipeConfiguration: CustomStringConvertible {
             "KAFKA_TOPIC_REQUESTS=\(topics.requests)",
             "KAFKA_TOPIC_PROCESSED=\(topics.processed)",
             "KAFKA_TOPIC_DEAD_LETTER=\(topics.deadLetter)",
+            "VIDPIPE_WEBHOOK_URLS=\(ingest.webhookEndpoints.map(\.description).joined(separator: ","))",
+            "VIDPIPE_WEBHOOK_SECRET=\(webhooks.secret == nil ? "" : "<redacted>")",
+            "VIDPIPE_WEBHOOK_RETRY_HOURS=\(webhooks.retryHours)",
+            "VIDPIPE_WEBHOOK_BACKOFF_SECONDS=\(webhooks.backoffSeconds)",
+            "VIDPIPE_WEBHOOK_TIMEOUT_SECONDS=\(webhooks.timeoutSeconds)",
         ]
         lines += Self.policyLines(ingest.policy) + Self.mediaLines(ingest)
         return lines.joined(separator: "\n")

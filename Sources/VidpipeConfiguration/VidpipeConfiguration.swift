@@ -44,6 +44,9 @@ public struct VidpipeConfiguration: Sendable, Equatable {
     public var kafka: KafkaConfiguration?
     /// The topics the daemon reads and writes. `KAFKA_TOPIC_*`.
     public var topics: IntakeTopics
+    /// How webhooks are signed and retried, `VIDPIPE_WEBHOOK_*`; the URLs are in ``ingest``
+    /// (gold writes a delivery per URL).
+    public var webhooks: WebhookVariables
 
     /// The compiled defaults: embedded mode, nothing configured, half the machine's memory
     /// as the memory budget.
@@ -53,7 +56,8 @@ public struct VidpipeConfiguration: Sendable, Equatable {
         return VidpipeConfiguration(
             ingest: ingest, inboxPollSeconds: 1, shutdownGraceSeconds: 30, logLevel: "info",
             logMaxBytes: 10 << 20, logFiles: 5, httpHost: "127.0.0.1", httpPort: 9464,
-            postgresURI: nil, postgresCallDeadlineSeconds: 30, smtp: nil, kafka: nil, topics: IntakeTopics())
+            postgresURI: nil, postgresCallDeadlineSeconds: 30, smtp: nil, kafka: nil, topics: IntakeTopics(),
+            webhooks: WebhookVariables())
     }
 
     public var layout: DatalakeLayout { ingest.layout }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Ingest
+import Webhooks
 
 /// `vidpipe process FILE...`: the whole job DAG on local files or `s3://` objects, no
 /// servers needed but the object store.
@@ -45,6 +46,13 @@ struct ProcessCommand: AsyncParsableCommand {
         }
         let outcomes = await runner.run(requests, origin: .cli) { progress.advance(with: $0) }
         progress.finish()
+        // One attempt at each due webhook; what fails stays pending for `vidpipe run`, or the
+        // next `vidpipe process`, to retry.
+        var webhooksPending = 0
+        if let settings = bootstrap.configuration.webhooks.settings {
+            await WebhookDispatcher(catalog: catalog, settings: settings, logger: bootstrap.logger).drain()
+            webhooksPending = (try? await catalog.pendingWebhookCount()) ?? 0
+        }
         try? await catalog.close()
 
         if json {
@@ -61,6 +69,9 @@ struct ProcessCommand: AsyncParsableCommand {
             job logs  \(layout.logs)
             mail      \(layout.outbox)
             """)
+            if webhooksPending > 0 {
+                print("webhooks  \(webhooksPending) not delivered yet; `vidpipe run` (or the next `vidpipe process`) retries them")
+            }
         }
         if outcomes.contains(where: { !$0.isAccepted }) { throw ExitStatus.someRejected }
     }

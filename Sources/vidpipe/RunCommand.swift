@@ -3,11 +3,13 @@ import CatalogPostgres
 import Daemon
 import Foundation
 import Ingest
+import Webhooks
 import Logging
 import ServiceLifecycle
 
 /// `vidpipe run`: the daemon. Requests come from Kafka when `KAFKA_BOOTSTRAP_SERVERS` (or
-/// `KAFKA_CLIENT_PROPERTIES`) is set, else from the inbox folder; a notifier sends the mail.
+/// `KAFKA_CLIENT_PROPERTIES`) is set, else from the inbox folder; a notifier sends the mail
+/// and a webhook sender the webhooks.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -59,8 +61,13 @@ struct RunCommand: AsyncParsableCommand {
         // Shut down in reverse order: systemd hears STOPPING=1 first, then intake stops (jobs
         // finish and commit their mail), then the notifier sends that mail in a last pass; the
         // HTTP endpoint stops last, so /metrics and /ready answer during the shutdown.
-        services += [.init(service: bootstrap.observabilityServer(catalog: catalog, registry: metrics)),
-                     .init(service: notifier), .init(service: intake)]
+        services += [.init(service: bootstrap.observabilityServer(catalog: catalog, registry: metrics)), .init(service: notifier)]
+        // Beside the notifier, and for the same reason after intake: jobs finishing during the
+        // shutdown commit their webhooks, which its last pass sends.
+        if let settings = bootstrap.configuration.webhooks.settings {
+            services.append(.init(service: WebhookService(catalog: catalog, settings: settings, logger: logger)))
+        }
+        services.append(.init(service: intake))
         if let systemd { services.append(.init(service: systemd)) }
         var configuration = ServiceGroupConfiguration(
             services: services,

@@ -10,7 +10,7 @@ struct Vidpipe: AsyncParsableCommand {
         subcommands: [
             ProcessCommand.self, ProbeCommand.self, StatusCommand.self, JobsCommand.self, ShowCommand.self, RetryCommand.self,
             LogsCommand.self, RunCommand.self, ProduceCommand.self, WatchCommand.self,
-            MigrateCommand.self, SimilarCommand.self, DagCommand.self, ConfigCommand.self, VersionCommand.self,
+            MigrateCommand.self, SimilarCommand.self, DagCommand.self, ConfigCommand.self, VersionCommand.self, WebhookCommand.self,
         ]
     )
 }

@@ -22,13 +22,15 @@ struct PostgresCatalogTests {
                 """
             for (table, key) in [("videos", "id"), ("streams", "video_id,idx"), ("jobs", "id"), ("task_runs", "job_id,task,attempt"),
                                  ("qc_findings", "job_id,seq"), ("notifications", "id"), ("renditions", "video_id,name"),
-                                 ("scene_cuts", "video_id,seq"), ("fingerprints", "video_id"), ("schema_migrations", "version")] {
+                                 ("scene_cuts", "video_id,seq"), ("fingerprints", "video_id"), ("schema_migrations", "version"),
+                                 ("webhook_deliveries", "id"), ("webhook_attempts", "delivery_id,attempt")] {
                 #expect(try db.psql(primaryKey.replacingOccurrences(of: "%@", with: table)) == [key], "\(table)")
             }
             // The request id is unique where present (a partial unique index); the content hash is unique.
             #expect(try db.psql("SELECT indisunique, indpred IS NOT NULL FROM pg_index WHERE indexrelid = 'jobs_request_id'::regclass") == ["t|t"])
             #expect(try db.psql("SELECT count(*) FROM pg_constraint WHERE conrelid = 'videos'::regclass AND contype = 'u'") == ["1"])
-            #expect(try db.psql("SELECT count(*) FROM pg_constraint WHERE contype = 'f'") == ["11"])  // jobs.retry_of is the 11th
+            // jobs.retry_of is the 11th; webhook_deliveries.job_id and webhook_attempts.delivery_id the 12th and 13th.
+            #expect(try db.psql("SELECT count(*) FROM pg_constraint WHERE contype = 'f'") == ["13"])
             #expect(try db.psql("""
                 SELECT column_name || ' ' || data_type FROM information_schema.columns
                 WHERE table_name = 'videos' AND column_name IN ('probe_json', 'first_seen_at', 'size_bytes') ORDER BY 1

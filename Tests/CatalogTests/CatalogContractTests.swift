@@ -21,13 +21,14 @@ struct CatalogContractTests {
             try await store.open().close()
             #expect(try store.tables() == [
                 "fingerprints", "jobs", "notifications", "qc_findings", "renditions", "scene_cuts", "schema_migrations",
-                "streams", "task_runs", "videos",
+                "streams", "task_runs", "videos", "webhook_attempts", "webhook_deliveries",
             ])
             #expect(try store.oracle("SELECT version || ' ' || name FROM schema_migrations ORDER BY version")
                     == ["1 initial", "2 silver", "3 notification_outbox", "4 job_sidecar", "5 job_retry", "6 job_worker",
-                                                                                                      "7 hls_master"])
+                       "7 webhook_outbox", "8 hls_master"])
             #expect(try store.secondaryIndexes() == ["jobs_request_id", "jobs_source_path", "jobs_created_at", "jobs_video_id",
-                                                     "notifications_job_id", "notifications_pending", "jobs_retry_of"])
+                                                     "notifications_job_id", "notifications_pending", "jobs_retry_of",
+                                                     "webhook_deliveries_pending", "webhook_deliveries_job_id"])
         }
     }
 

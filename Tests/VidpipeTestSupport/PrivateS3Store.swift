@@ -31,7 +31,16 @@ public final class PrivateS3Store: @unchecked Sendable {
         let text = try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         guard let pid = pid_t(text) else { throw TestEnvironmentError("no SeaweedFS pid in \(pidFile)") }
         Foundation.kill(pid, SIGKILL)
-        for _ in 0..<200 where Foundation.kill(pid, 0) == 0 { usleep(50_000) }
+        for _ in 0..<200 where Self.isRunning(pid) { usleep(50_000) }
+    }
+
+    /// Alive and not a zombie. The killed server's parent (the start script) is gone and
+    /// this machine's PID 1 reaps nobody, so the dead server stays a zombie for good and
+    /// `kill(pid, 0)` keeps succeeding: waiting on that alone never ends.
+    private static func isRunning(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let end = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(after: end)...].trimmingCharacters(in: .whitespaces).first != "Z"
     }
 
     /// Starts the killed server again on the same data, without waiting: the script returns

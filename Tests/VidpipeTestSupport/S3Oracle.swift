@@ -80,9 +80,9 @@ public struct S3Oracle: Sendable {
         var objects: [Object] = []
         var continuation: String?
         repeat {
-            var query = "?list-type=2&prefix=" + Self.queryEncoded(prefix)
-            if let continuation { query += "&continuation-token=" + Self.queryEncoded(continuation) }
-            let page = try curl([url(bucket: bucket) + query])
+            var parameters = ["list-type": "2", "prefix": prefix]
+            parameters["continuation-token"] = continuation
+            let page = try curl([url(bucket: bucket) + Self.query(parameters)])
             for entry in Self.values("Contents", in: page) {
                 guard let key = Self.values("Key", in: entry).first, let size = Self.values("Size", in: entry).first.flatMap({ Int64($0) }) else { continue }
                 objects.append(Object(key: Self.unescaped(key), size: size))
@@ -99,13 +99,13 @@ public struct S3Oracle: Sendable {
 
     /// Ids of the multipart uploads open in the bucket under `prefix` (ListMultipartUploads).
     public func openUploads(_ bucket: String, prefix: String = "") throws -> [String] {
-        try Self.values("Upload", in: curl([url(bucket: bucket) + "?uploads=&prefix=" + Self.queryEncoded(prefix)]))
+        try Self.values("Upload", in: curl([url(bucket: bucket) + Self.query(["uploads": "", "prefix": prefix])]))
             .compactMap { Self.values("UploadId", in: $0).first }
     }
 
     /// Part numbers the store holds for an open upload (ListParts).
     public func uploadedParts(bucket: String, key: String, uploadID: String) throws -> [String] {
-        try Self.values("PartNumber", in: curl([url(bucket: bucket, key: key) + "?uploadId=" + Self.queryEncoded(uploadID)]))
+        try Self.values("PartNumber", in: curl([url(bucket: bucket, key: key) + Self.query(["uploadId": uploadID])]))
     }
 
     /// SHA-256 of the object as curl fetches it.
@@ -128,9 +128,14 @@ public struct S3Oracle: Sendable {
         return (String(uri.dropFirst(5)[..<slash]), String(uri[uri.index(after: slash)...]))
     }
 
-    /// Unreserved characters stay as they are: curl signs the query as written, SigV4 as canonical.
-    private static func queryEncoded(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "-._~").union(.alphanumerics)) ?? text
+    /// A query string curl can sign: it signs the query as written, SigV4 wants it canonical,
+    /// so the parameters go sorted and encoded with only unreserved characters left as they are.
+    /// An empty prefix is left out; other empty values (`uploads=`) stay.
+    private static func query(_ parameters: [String: String]) -> String {
+        let unreserved = CharacterSet(charactersIn: "-._~").union(.alphanumerics)
+        return "?" + parameters.filter { $0.key != "prefix" || !$0.value.isEmpty }.sorted { $0.key < $1.key }
+            .map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? $0.value)" }
+            .joined(separator: "&")
     }
 
     /// The text of every `<name>` element of an XML answer, in order.

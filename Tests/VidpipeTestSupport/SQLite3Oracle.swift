@@ -23,7 +23,8 @@ public enum SQLite3Oracle {
         guard FileManager.default.isExecutableFile(atPath: executablePath) else {
             throw TestEnvironmentError("\(executablePath) is missing: run scripts/setup")
         }
-        let result = try CommandLineTool.run(executablePath, arguments)
+        // A daemon migrating or checkpointing holds the lock for a moment: wait, as a reader would.
+        let result = try CommandLineTool.run(executablePath, ["-cmd", ".timeout 5000"] + arguments)
         guard result.status == 0 else {
             throw TestEnvironmentError("sqlite3 failed (\(result.status)): \(result.stderr) for: \(arguments.last ?? "")")
         }

@@ -5,9 +5,11 @@ import VidpipeTestSupport
 /// A fleet built by `scripts/cluster`: a servers host (broker, PostgreSQL, S3, SMTP) and
 /// worker hosts running `vidpipe run`, each a network namespace. Its own name (`vpt`), so
 /// a fleet someone started by hand is not touched; the subnet is the script's.
+/// `VIDPIPE_TEST_FLEET_NAME` and `VIDPIPE_TEST_FLEET_SUBNET` (X of X.0/24) change both, so
+/// two test runs on one machine can each build a fleet.
 ///
 /// The oracles read the servers directly: `psql` against the catalog, the SMTP server's
-/// Maildir, the lake's objects; the workers' daemon logs say what each started.
+/// Maildir, the bucket through curl (``S3Oracle``); the workers' daemon logs say what each started.
 struct Fleet {
     /// A request `scripts/cluster send` queued: its id and where the broker put it.
     struct SentRequest: Hashable {
@@ -16,10 +18,14 @@ struct Fleet {
         var partition: Int
     }
 
-    static let name = "vpt"
+    static let name = ProcessInfo.processInfo.environment["VIDPIPE_TEST_FLEET_NAME"] ?? "vpt"
+    static let subnet = ProcessInfo.processInfo.environment["VIDPIPE_TEST_FLEET_SUBNET"] ?? "10.231.0"
     static let folder = "/var/tmp/vidpipe-cluster-\(name)"
-    static let servers = "10.231.0.2"
+    static let servers = "\(subnet).2"
     static let script = PackageDirectory.path("scripts/cluster")
+    /// The bucket `scripts/cluster start` creates: sources under `incoming/`, the lake under `lake/`.
+    static let bucket = "fleet"
+    static let lake = "s3://fleet/lake"
 
     /// Namespaces need root and iproute2; `scripts/test` runs as root.
     static let canRun = getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip")
@@ -44,11 +50,12 @@ struct Fleet {
     static func cluster(_ arguments: String...) throws -> ToolResult {
         var environment = ProcessInfo.processInfo.environment
         environment["VIDPIPE_CLUSTER_NAME"] = name
+        environment["VIDPIPE_CLUSTER_SUBNET"] = subnet
         environment["VIDPIPE_BINARY"] = try VidpipeBinary.path()
         return try CommandLineTool.checked("/bin/bash", [script] + arguments, environment: environment)
     }
 
-    /// Queues `count` requests; returns every request sent so far.
+    /// Uploads `count` clips and queues a request for each; returns every request sent so far.
     func send(_ count: Int) throws -> [SentRequest] {
         try Self.cluster("send", String(count))
         let lines = try String(contentsOfFile: Self.folder + "/sent.tsv", encoding: .utf8).split(separator: "\n")
@@ -106,19 +113,22 @@ struct Fleet {
         return Set(result.text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").compactMap { Int($0) })
     }
 
-    /// Every object in the lake: the bucket's keys as `s3://` URIs, or the workers' files.
-    func lakeObjects() throws -> Set<String> {
-        var found = Set<String>()
-        for worker in workers {
-            let lake = "\(Self.folder)/\(worker)/lake"
-            guard let files = FileManager.default.enumerator(atPath: lake) else { continue }
-            for case let relative as String in files {
-                var directory: ObjCBool = false
-                if FileManager.default.fileExists(atPath: lake + "/" + relative, isDirectory: &directory), !directory.boolValue {
-                    found.insert(lake + "/" + relative)
-                }
-            }
+    /// The servers host's store as curl sees it, with the keys `scripts/cluster start` wrote.
+    func store() throws -> S3Oracle {
+        let line = try String(contentsOfFile: Self.folder + "/s3.env", encoding: .utf8)
+        let pairs = line.split(whereSeparator: \.isWhitespace).compactMap { item -> (String, String)? in
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            return parts.count == 2 ? (parts[0], parts[1]) : nil
         }
-        return found
+        return S3Oracle(variables: Dictionary(pairs, uniquingKeysWith: { _, last in last }))
+    }
+
+    /// Files under `worker`'s scratch folder.
+    func scratchFiles(of worker: String) -> [String] {
+        let scratch = "\(Self.folder)/\(worker)/scratch"
+        return (FileManager.default.enumerator(atPath: scratch)?.allObjects as? [String] ?? []).filter { relative in
+            var directory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: scratch + "/" + relative, isDirectory: &directory) && !directory.boolValue
+        }
     }
 }

@@ -3,9 +3,10 @@ import Testing
 import VidpipeTestSupport
 
 /// Daemons on several hosts (issue 12): three workers in one Kafka group share a catalog in
-/// PostgreSQL; one is killed with SIGKILL while it holds jobs it started and did not record.
-/// "Once" is counted where a repeat would show: catalog rows per request id (all rows, not
-/// a count under the unique index), deliveries at the SMTP server per Message-ID.
+/// PostgreSQL and one bucket for sources and lake; one is killed with SIGKILL while it holds
+/// jobs it started and did not record. "Once" is counted where a repeat would show: catalog
+/// rows per request id (all rows, not a count under the unique index), deliveries at the
+/// SMTP server per Message-ID. Outputs are checked in the bucket with curl, not vidpipe's client.
 @Suite(.enabled(if: Fleet.shouldRun, "the fleet needs root and iproute2 (network namespaces); scripts/test runs it"))
 struct FleetTests {
     @Test func fortyRequestsSplitBetweenWorkersSurviveOneKilledMidRun() async throws {
@@ -63,14 +64,45 @@ struct FleetTests {
         #expect(Set(deliveries.keys) == Set(sentIDs), "mail for \(deliveries.count) of \(sentIDs.count) requests")
         #expect(deliveries.values.allSatisfy { $0 == 1 }, "delivered more than once: \(deliveries.filter { $0.value != 1 })")
 
-        // The outputs the catalog records are in the lake: each video's bronze object and its
-        // one rendition (VIDPIPE_RENDITIONS has one rung).
+        // Every request named its clip in the bucket, and its job read that object.
+        let sources = Dictionary(try fleet.catalog("SELECT request_id, source_path FROM jobs").map { ($0[0], $0[1]) },
+                                 uniquingKeysWith: { first, _ in first })
+        #expect(sent.allSatisfy { $0.file.hasPrefix("s3://fleet/incoming/") && sources[$0.requestID] == $0.file },
+                "jobs whose source is not the object sent: \(sent.filter { sources[$0.requestID] != $0.file }.prefix(3))")
+
+        // The outputs the catalog records are objects in the bucket: each video's bronze
+        // object and its one rendition (VIDPIPE_RENDITIONS has one rung), listed and HEADed.
+        let store = try fleet.store()
         let outputs = try fleet.catalog(
             "SELECT v.id, v.bronze_path, r.path FROM videos v LEFT JOIN renditions r ON r.video_id = v.id")
-        let objects = try fleet.lakeObjects()
         #expect(Set(outputs.map { $0[0] }) == Set(jobs.map { $0[3] }), "every job has its own video")
         #expect(outputs.count == sentIDs.count, "one rendition per video: \(outputs.count) rows")
-        let missing = outputs.flatMap { [$0[1], $0[2]] }.filter { !objects.contains($0) }
-        #expect(missing.isEmpty, "recorded but not in the lake: \(missing.prefix(5))")
+        let listed = Set(try store.objects(bucket: Fleet.bucket).map { "s3://\(Fleet.bucket)/\($0.key)" })
+        let recorded = outputs.flatMap { [$0[1], $0[2]] }
+        #expect(recorded.allSatisfy { $0.hasPrefix(Fleet.lake + "/") }, "outputs outside the bucket's lake: \(recorded.filter { !$0.hasPrefix(Fleet.lake + "/") }.prefix(3))")
+        let unlisted = recorded.filter { !listed.contains($0) }
+        #expect(unlisted.isEmpty, "recorded but not in the bucket's listing: \(unlisted.prefix(5))")
+        let notAnswering = try recorded.filter { uri in
+            let key = String(uri.dropFirst("s3://\(Fleet.bucket)/".count))
+            return try store.headStatus(bucket: Fleet.bucket, key: key) != 200
+        }
+        #expect(notAnswering.isEmpty, "recorded but HEAD does not answer 200: \(notAnswering.prefix(5))")
+        // Silver holds a folder per catalogued video; any other folder is the victim's
+        // upload that no commit followed, and carries the marker the next start sweeps by.
+        func folders(_ area: String) -> Set<String> {
+            Set(listed.compactMap { uri -> String? in
+                guard uri.hasPrefix("\(Fleet.lake)/\(area)/") else { return nil }
+                return uri.dropFirst("\(Fleet.lake)/\(area)/".count).split(separator: "/").first.map(String.init)
+            })
+        }
+        let videos = Set(outputs.map { $0[0] })
+        #expect(videos.isSubset(of: folders("silver")), "videos with no silver folder: \(videos.subtracting(folders("silver")).prefix(3))")
+        let unmarked = folders("silver").subtracting(videos).subtracting(folders("pending"))
+        #expect(unmarked.isEmpty, "silver folders of no catalogued video and no pending marker: \(unmarked)")
+        // The sources stay where they were sent; the survivors' scratch is empty once every job ended.
+        #expect(listed.filter { $0.hasPrefix("s3://\(Fleet.bucket)/incoming/") }.count == sentIDs.count)
+        for worker in survivors {
+            #expect(fleet.scratchFiles(of: worker).isEmpty, "\(worker)'s scratch keeps \(fleet.scratchFiles(of: worker).prefix(5))")
+        }
     }
 }

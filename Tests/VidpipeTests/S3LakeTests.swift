@@ -113,16 +113,28 @@ struct S3LakeTests {
         #expect(!FileManager.default.fileExists(atPath: lake.local.catalog), "a catalog was created")
     }
 
+    /// Also what the daemon's metrics say it wrote: `vidpipe_bytes_out_total` is the bytes
+    /// of the silver objects in the bucket (there is no silver folder to measure).
     @Test func theInboxDaemonWritesToTheBucket() async throws {
         let lake = try S3Lake()
         defer { lake.remove() }
         let daemon = try DaemonProcess(lake.local, environment: ["VIDPIPE_INBOX_POLL_SECONDS": "0.2"])
+        let endpoint = try #require(try await MetricsOracle.waitForEndpoint(lake: lake.local.root), "no endpoint: \(daemon.log)")
         let clip = try lake.local.distinctClip("inbox.mp4")
         let produced = try lake.local.vidpipe(["produce", clip])
         #expect(produced.status == 0, "\(produced.stderr)")
         let settled = try await eventually(within: 60) { try lake.local.requests(in: lake.local.inbox + "/done").count == 1
             && !lake.local.query("SELECT id FROM videos").isEmpty }
         #expect(settled, "\(daemon.log.suffix(2000))")
+        let silverBytes = try lake.objects().filter { $0.key.hasPrefix("lake/silver/") }.reduce(0) { $0 + Double($1.size) }
+        #expect(silverBytes > 0)
+        // Counted when gold.publish ends, a moment after the commit that made the row visible.
+        var counted: Double?
+        let matched = try await eventually(within: 20) {
+            counted = try endpoint.scrape().value("vidpipe_bytes_out_total")
+            return counted == silverBytes
+        }
+        #expect(matched, "vidpipe_bytes_out_total \(counted ?? -1), silver objects \(silverBytes) bytes")
         #expect(try await daemon.stop(within: 20) == 0)
         let videoID = try #require(try lake.local.query("SELECT id FROM videos").first?["id"]?.text)
         let keys = Set(try lake.objects().map(\.key))

@@ -1,4 +1,5 @@
 import Foundation
+import Webhooks
 import Media
 import ObjectStorage
 
@@ -65,6 +66,9 @@ public struct IngestConfiguration: Sendable, Equatable {
     /// Names this process in the jobs it records (`jobs.worker`), so a fleet sharing one
     /// catalog shows which daemon ran each request. Default: the hostname.
     public var workerID: String
+    /// Endpoints told about every job by a signed webhook (`VIDPIPE_WEBHOOK_URLS`); each
+    /// gets its own delivery row in the gold transaction. Default: none.
+    public var webhookEndpoints: [WebhookEndpoint] = []
 
     /// Kept out of ``memoryBudgetBytes`` for the process itself (libraries, catalog, Kafka and
     /// mail clients, the jobs outside their decode): `vidpipe process` on a file rejected

@@ -11,7 +11,10 @@ public struct CommittedJob: Sendable {
 }
 
 /// The job's silver outputs are where the catalog will name them (see ``LakeStore``).
-public struct UploadedSilver: Sendable {}
+public struct UploadedSilver: Sendable {
+    /// Bytes of those outputs: what publishing them puts into the lake's silver layer.
+    public var bytes: Int64
+}
 
 /// Where the job's silver outputs now are; nil for a job that has none.
 public struct PublishedSilver: Sendable {
@@ -57,21 +60,24 @@ struct GoldStage: Sendable {
         // Before the commit, so the catalog never names an object not completely in the store
         // (a lake on disk has nothing to do here: it publishes by a rename after the commit).
         dag.task("gold.upload", inputs: JobTicket.artifact, Self.result, output: Self.uploaded, options: infrastructure) { ticket, result in
-            if let videoID = result.video?.id { try await lake.uploadSilver(jobID: ticket.id, videoID: videoID) }
-            return UploadedSilver()
+            guard let videoID = result.video?.id else { return UploadedSilver(bytes: 0) }
+            return UploadedSilver(bytes: try await lake.uploadSilver(jobID: ticket.id, videoID: videoID))
         }
         dag.task("gold.catalog", inputs: JobTicket.artifact, Self.result, Self.uploaded, output: Self.committed,
                  options: infrastructure) { ticket, result, _ in
             var result = result
             result.job.worker = configuration.workerID
             if let videoID = result.video?.id { try await lake.confirmUploads(videoID: videoID) }
-            return try await result.commit(to: catalog, taskRuns: ticket.runs.all())
+            let webhooks = try WebhookEvent.deliveries(for: result, ticket: ticket, endpoints: configuration.webhookEndpoints)
+            return try await result.commit(to: catalog, taskRuns: ticket.runs.all(), webhooks: webhooks)
         }
         // After the commit, so the catalog never points at outputs that are not in place
         // for good (``SilverStaging`` finishes a rename a crash interrupted).
-        dag.task("gold.publish", inputs: JobTicket.artifact, Self.result, Self.committed, output: Self.published,
-                 options: infrastructure) { ticket, result, _ in
+        dag.task("gold.publish", inputs: JobTicket.artifact, Self.result, Self.uploaded, Self.committed, output: Self.published,
+                 options: infrastructure) { ticket, result, uploaded, _ in
             try await lake.publishSilver(jobID: ticket.id, videoID: result.video?.id)
+            // Counted here, whatever the lake: a bucket has no folder to measure afterwards.
+            JobMetrics.bytesOut(uploaded.bytes)
             return PublishedSilver(folder: result.video.map { configuration.layout.silverFolder(videoID: $0.id) })
         }
         dag.task("gold.notify", inputs: Self.result, Self.committed, Self.published, output: Self.delivered,
@@ -86,9 +92,10 @@ struct GoldStage: Sendable {
 
 extension JobResult {
     /// Gold's one transaction: video, streams, job, task runs so far, findings and the
-    /// pending notifications with their rendered messages (a transactional outbox: mail is
-    /// only sent for what is recorded, and what is recorded is eventually sent).
-    func commit(to catalog: any Catalog, taskRuns: [TaskRunRecord]) async throws -> CommittedJob {
+    /// pending notifications with their rendered messages and the webhook deliveries (a
+    /// transactional outbox: mail and webhooks only go out for what is recorded, and what is
+    /// recorded eventually goes out).
+    func commit(to catalog: any Catalog, taskRuns: [TaskRunRecord], webhooks: [WebhookDeliveryRecord] = []) async throws -> CommittedJob {
         let notifications = emails.map { email in
             NotificationRecord(
                 id: email.messageID, jobID: job.id, kind: email.headers.first { $0.name == NotificationComposer.kindHeader }.flatMap { NotificationKind(rawValue: $0.value) } ?? .ready,
@@ -98,7 +105,8 @@ extension JobResult {
         }
         try await catalog.commit(GoldBatch(video: video, streams: streams, job: job, taskRuns: taskRuns,
                                            findings: findings, notifications: notifications,
-                                           renditions: renditions, sceneCuts: sceneCuts, fingerprint: fingerprint))
+                                           renditions: renditions, sceneCuts: sceneCuts, fingerprint: fingerprint,
+                                           webhooks: webhooks))
         return CommittedJob(taskRunsRecorded: taskRuns.count, notificationIDs: notifications.map(\.id))
     }
 

@@ -14,6 +14,12 @@ public struct JobResult: Sendable {
     public var renditions: [RenditionRecord] = []
     public var sceneCuts: [SceneCutRecord] = []
     public var fingerprint: FingerprintRecord?
+    /// What the job learnt of the file, for its outcome (``JobOutcome``), which the webhook
+    /// event composed before the commit carries as well: nil where the job did not get that far.
+    public var sha256: String?
+    public var durationSeconds: Double?
+    public var loudness: QCLoudness?
+    public var decode: QCDecodeSummary?
 
     /// The result of a job whose bronze and silver tasks all succeeded.
     static func accepted(ticket: JobTicket, file: ValidatedFile, sidecar: Sidecar?, content: NewContent, probe: ProbeReport,
@@ -51,6 +57,10 @@ public struct JobResult: Sendable {
                             message: finding.message, startSeconds: finding.startSeconds, endSeconds: finding.endSeconds)
         }
         var result = JobResult(job: job, video: video, streams: streams, findings: findings, emails: [])
+        result.sha256 = hash.hex
+        result.durationSeconds = probe.container.durationSeconds
+        result.loudness = silver.result.qc.loudness
+        result.decode = silver.result.qc.decode
         result.renditions = silver.result.renditions.map { rendition in
             RenditionRecord(videoID: videoID, name: rendition.name, path: rendition.path, width: rendition.width,
                             height: rendition.height, durationSeconds: rendition.durationSeconds, sizeBytes: rendition.sizeBytes,
@@ -107,6 +117,10 @@ public struct JobResult: Sendable {
             job.errorMessage = run.wasCancelled ? "the job was cancelled before it finished" : (run.skipReason ?? "the job stopped without a reason")
         }
         var result = JobResult(job: job, video: nil, streams: [], findings: findings, emails: [])
+        result.sha256 = run.values[BronzeStage.hash]?.hex
+        result.durationSeconds = run.values[BronzeStage.probe]?.container.durationSeconds
+        result.loudness = run.values[SilverStage.media]?.qc.loudness
+        result.decode = run.values[SilverStage.media]?.qc.decode
         if job.state != .duplicate {
             result.emails = try NotificationComposer(configuration: configuration)
                 .messages(for: result, ticket: ticket, probe: run.values[BronzeStage.probe], silver: nil, missingSidecar: false)

@@ -21,7 +21,11 @@ struct FolderLake: LakeStore {
         }
     }
 
-    func uploadSilver(jobID: String, videoID: String) async throws {}
+    /// Nothing to upload: the rename after the commit publishes the staged files as they are.
+    func uploadSilver(jobID: String, videoID: String) async throws -> Int64 {
+        let staged = layout.stagingFolder(jobID: jobID)
+        return StagedFiles.bytes(of: StagedFiles.paths(under: staged), in: staged)
+    }
 
     func confirmUploads(videoID: String) async throws {}
 

@@ -18,7 +18,8 @@ protocol LakeStore: Sendable {
                      jobID: String) async throws -> StagedObject
     /// Makes the job's staged silver outputs durable where the catalog will name them, before
     /// the commit (nothing to do for a folder, where a rename after the commit publishes them).
-    func uploadSilver(jobID: String, videoID: String) async throws
+    /// Returns their bytes, which publishing them adds to the lake (`vidpipe_bytes_out_total`).
+    func uploadSilver(jobID: String, videoID: String) async throws -> Int64
     /// Called right before the commit: fails when the uploads can no longer be trusted.
     func confirmUploads(videoID: String) async throws
     /// After the commit: puts the outputs in their place for good and frees the staging folder.
@@ -34,5 +35,24 @@ enum LakeStores {
     static func make(for configuration: IngestConfiguration) throws(IngestError) -> any LakeStore {
         guard configuration.layout.isObjectStore else { return FolderLake(layout: configuration.layout) }
         return try ObjectStoreLake(configuration: configuration)
+    }
+}
+
+/// The regular files of a job's staging folder, which both lakes publish.
+enum StagedFiles {
+    /// Regular files below `folder`, as paths relative to it, sorted.
+    static func paths(under folder: String) -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: folder) else { return [] }
+        return walker.compactMap { $0 as? String }.filter { relative in
+            var isFolder: ObjCBool = false
+            return FileManager.default.fileExists(atPath: folder + "/" + relative, isDirectory: &isFolder) && !isFolder.boolValue
+        }.sorted()
+    }
+
+    /// Their total size in bytes.
+    static func bytes(of relativePaths: [String], in folder: String) -> Int64 {
+        relativePaths.reduce(0) { total, relative in
+            total + ((try? FileManager.default.attributesOfItem(atPath: folder + "/" + relative)[.size] as? NSNumber)?.int64Value ?? 0)
+        }
     }
 }

@@ -60,17 +60,19 @@ struct ObjectStoreLake: LakeStore {
         }
         let source = location(ofLocal: staged.sourcePath, under: local.root, in: "bronze")
         let existing = try await lakeCall { () async throws(S3Error) in try await client.head(source) }
-        if existing?.size != file.sizeBytes {
-            try await lakeCall { () async throws(S3Error) in _ = try await client.upload(file: staged.sourcePath, to: source) }
-        }
         let probe = location(ofLocal: staged.probePath, under: local.root, in: "bronze")
-        try await lakeCall { () async throws(S3Error) in _ = try await client.upload(file: staged.probePath, to: probe, contentType: "application/json") }
+        var uploads = [S3Client.FileUpload(path: staged.probePath, location: probe, contentType: "application/json")]
+        if existing?.size != file.sizeBytes {
+            uploads.append(S3Client.FileUpload(path: staged.sourcePath, location: source))
+        }
         var sidecarLocation: S3Location?
         if let sidecarPath = staged.sidecarPath {
             let location = location(ofLocal: sidecarPath, under: local.root, in: "bronze")
-            try await lakeCall { () async throws(S3Error) in _ = try await client.upload(file: sidecarPath, to: location, contentType: "application/json") }
+            uploads.append(S3Client.FileUpload(path: sidecarPath, location: location, contentType: "application/json"))
             sidecarLocation = location
         }
+        // Side by side: nothing names these objects until gold's commit.
+        try await lakeCall { () async throws(S3Error) in try await client.upload(uploads) }
         return StagedObject(sourcePath: source.description, probePath: probe.description, sidecarPath: sidecarLocation?.description,
                             linked: staged.linked, localSourcePath: staged.sourcePath)
     }
@@ -81,18 +83,17 @@ struct ObjectStoreLake: LakeStore {
 
     // MARK: Silver
 
-    func uploadSilver(jobID: String, videoID: String) async throws {
+    func uploadSilver(jobID: String, videoID: String) async throws -> Int64 {
         let staged = layout.stagingFolder(jobID: jobID)
-        let files = Self.files(under: staged).filter { !$0.hasPrefix(Self.localBronzeName + "/") }
-        guard !files.isEmpty else { return }
+        let files = StagedFiles.paths(under: staged).filter { !$0.hasPrefix(Self.localBronzeName + "/") }
+        guard !files.isEmpty else { return 0 }
         try await writeMarker(videoID: videoID)
         let folder = silverFolder(videoID: videoID)
-        for relative in files {
-            let target = folder.appending(relative)
-            try await lakeCall { () async throws(S3Error) in
-                _ = try await client.upload(file: staged + "/" + relative, to: target, contentType: Self.contentType(of: relative))
-            }
+        let uploads = files.map { relative in
+            S3Client.FileUpload(path: staged + "/" + relative, location: folder.appending(relative), contentType: Self.contentType(of: relative))
         }
+        let stored = try await lakeCall { () async throws(S3Error) in try await client.upload(uploads) }
+        return stored.reduce(0) { $0 + $1.size }
     }
 
     func confirmUploads(videoID: String) async throws {
@@ -180,15 +181,6 @@ struct ObjectStoreLake: LakeStore {
     /// Where a file of the local copy of the layout goes: `<lake>/<layer>/<path below localRoot>`.
     private func location(ofLocal path: String, under localRoot: String, in layer: String) -> S3Location {
         root.appending(layer + String(path.dropFirst(localRoot.count)))
-    }
-
-    /// Regular files below `folder`, as paths relative to it.
-    static func files(under folder: String) -> [String] {
-        guard let walker = FileManager.default.enumerator(atPath: folder) else { return [] }
-        return walker.compactMap { $0 as? String }.filter { relative in
-            var isFolder: ObjCBool = false
-            return FileManager.default.fileExists(atPath: folder + "/" + relative, isDirectory: &isFolder) && !isFolder.boolValue
-        }.sorted()
     }
 
     static func contentType(of name: String) -> String {

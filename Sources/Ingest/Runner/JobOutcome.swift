@@ -60,21 +60,34 @@ extension JobOutcome {
             logPath: job.logPath ?? "", recorded: true, retryOf: job.retryOf)
     }
 
-    init(result: JobResult?, committed: Bool, goldError: (any Error)?, ticket: JobTicket, run: DAGRunResult) {
-        let job = result?.job
-        let media = run.values[SilverStage.media]
+    /// The outcome of a job whose result gold records: what its processed event and webhook say.
+    init(committed result: JobResult, ticket: JobTicket) {
+        let job = result.job
         self.init(
-            jobID: ticket.id, requestID: ticket.request.requestID, path: ticket.request.path,
-            state: committed ? (job?.state ?? .failed) : .failed,
-            verdict: job?.verdict, errorCode: job?.errorCode, message: job?.errorMessage,
-            videoID: job?.videoID, duplicateOf: job?.duplicateOf, sha256: run.values[BronzeStage.hash]?.hex,
-            durationSeconds: run.values[BronzeStage.probe]?.container.durationSeconds,
-            findings: result?.findings.map(PolicyFinding.init(recorded:)) ?? [],
-            loudness: media?.qc.loudness, decode: media?.qc.decode, renditions: result?.renditions ?? [],
-            notifications: result?.emails.map(\.messageID) ?? [],
-            logPath: ticket.log.path, recorded: committed, retryOf: ticket.retryOf)
+            jobID: ticket.id, requestID: ticket.request.requestID, path: ticket.request.path, state: job.state,
+            verdict: job.verdict, errorCode: job.errorCode, message: job.errorMessage, videoID: job.videoID,
+            duplicateOf: job.duplicateOf, sha256: result.sha256, durationSeconds: result.durationSeconds,
+            findings: result.findings.map(PolicyFinding.init(recorded:)), loudness: result.loudness, decode: result.decode,
+            renditions: result.renditions, notifications: result.emails.map(\.messageID),
+            logPath: ticket.log.path, recorded: true, retryOf: ticket.retryOf)
+    }
+
+    init(result: JobResult?, committed: Bool, goldError: (any Error)?, ticket: JobTicket, run: DAGRunResult) {
+        if let result {
+            self.init(committed: result, ticket: ticket)
+        } else {
+            let media = run.values[SilverStage.media]
+            self.init(
+                jobID: ticket.id, requestID: ticket.request.requestID, path: ticket.request.path, state: .failed,
+                verdict: nil, errorCode: nil, message: nil, videoID: nil, duplicateOf: nil, sha256: run.values[BronzeStage.hash]?.hex,
+                durationSeconds: run.values[BronzeStage.probe]?.container.durationSeconds, findings: [],
+                loudness: media?.qc.loudness, decode: media?.qc.decode, renditions: [], notifications: [],
+                logPath: ticket.log.path, recorded: committed, retryOf: ticket.retryOf)
+        }
         if !committed {
             let (code, message) = goldError.map(IngestError.describe) ?? (IngestError.Code.internalError.rawValue, "the catalog write did not happen")
+            self.state = .failed
+            self.recorded = false
             self.errorCode = code
             self.message = "not recorded: \(message)"
         }

@@ -160,17 +160,10 @@ public struct JobRunner: Sendable {
         }
     }
 
-    /// The source bytes this recorded job read and the silver bytes it published.
+    /// The source bytes this recorded job read (the silver bytes it published are counted
+    /// by `gold.publish`).
     private func countBytes(of run: DAGRunResult) {
         if run.values[BronzeStage.hash] != nil, let file = run.values[BronzeStage.file] { JobMetrics.bytesIn(file.sizeBytes) }
-        guard let content = run.values[BronzeStage.newContent] else { return }
-        let folder = context.configuration.layout.silverFolder(videoID: content.videoID)
-        let files = FileManager.default.enumerator(atPath: folder)?.compactMap { $0 as? String } ?? []
-        let bytes = files.reduce(Int64(0)) { total, name in
-            let attributes = try? FileManager.default.attributesOfItem(atPath: folder + "/" + name)
-            return total + ((attributes?[.type] as? FileAttributeType) == .typeRegular ? (attributes?[.size] as? Int64 ?? 0) : 0)
-        }
-        JobMetrics.bytesOut(bytes)
     }
 
     /// The failure that stopped the job when it is the infrastructure's and not the video's:

@@ -2,22 +2,6 @@ import Foundation
 import Ingest
 import Kafka
 
-/// The value of a `processed` event: the job's outcome (as `vidpipe process --json` shows
-/// it) with the event schema's version and what happened to the file.
-struct ProcessedEvent: Encodable {
-    static let schemaVersion = 1
-    static let schemaHeader = "vidpipe-schema-version"
-    var outcome: JobOutcome
-
-    enum CodingKeys: String, CodingKey { case schemaVersion = "schema_version" }
-
-    func encode(to encoder: any Encoder) throws {
-        try outcome.encode(to: encoder)
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(Self.schemaVersion, forKey: .schemaVersion)
-    }
-}
-
 /// The value of a dead-letter message: why, and the original message (payload as text
 /// when it is UTF-8, else base64) with where it came from.
 struct DeadLetter: Encodable {

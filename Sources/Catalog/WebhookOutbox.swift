@@ -1,0 +1,70 @@
+import Foundation
+
+/// The webhook outbox's claim, attempt record and reads, for every database: the same
+/// lease discipline as the notification outbox (``claimNotifications(dueBy:limit:leaseUntil:)``).
+extension CatalogConnection {
+    /// Leases up to `limit` due pending deliveries in one statement, oldest first.
+    package func claimWebhookDeliveries(dueBy date: Date, limit: Int, leaseUntil: Date) async throws -> [WebhookDeliveryRecord] {
+        try await fetch(
+            WebhookDeliveryRecord.self,
+            """
+            UPDATE webhook_deliveries SET next_attempt_at = \(leaseUntil)
+            WHERE id IN (
+                SELECT id FROM webhook_deliveries
+                WHERE state = \(WebhookDeliveryState.pending) AND (next_attempt_at IS NULL OR next_attempt_at <= \(date))
+                ORDER BY created_at, id\(dialect: .byteOrder) LIMIT \(limit)\(dialect: .skipLocked))
+            RETURNING *
+            """
+        ).sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+    }
+
+    /// Records `attempt` and moves its delivery on as `verdict` says. Run in one transaction,
+    /// so the attempt count and the attempt rows never disagree.
+    package func recordWebhookAttempt(_ attempt: WebhookAttemptRecord, verdict: WebhookAttemptVerdict) async throws {
+        try await execute(
+            """
+            INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status, latency_ms, error)
+            VALUES (\(attempt.deliveryID), \(attempt.attempt), \(attempt.attemptedAt), \(attempt.status),
+                    \(attempt.latencyMilliseconds), \(attempt.error))
+            ON CONFLICT (delivery_id, attempt) DO NOTHING
+            """
+        )
+        var state = WebhookDeliveryState.failed
+        var deliveredAt: Date?
+        var retryAt: Date?
+        switch verdict {
+        case .delivered:
+            state = .delivered
+            deliveredAt = attempt.attemptedAt
+        case .retry(let at):
+            state = .pending
+            retryAt = at
+        case .gaveUp:
+            break
+        }
+        try await execute(
+            """
+            UPDATE webhook_deliveries SET state = \(state), attempts = \(attempt.attempt), last_status = \(attempt.status),
+                last_error = \(attempt.error), delivered_at = \(deliveredAt), next_attempt_at = \(retryAt)
+            WHERE id = \(attempt.deliveryID)
+            """
+        )
+    }
+
+    package func webhookDeliveries(jobID: String) async throws -> [WebhookDeliveryRecord] {
+        try await fetch(
+            WebhookDeliveryRecord.self,
+            "SELECT * FROM webhook_deliveries WHERE job_id = \(jobID) ORDER BY created_at, url\(dialect: .byteOrder)")
+    }
+
+    package func webhookAttempts(deliveryID: String) async throws -> [WebhookAttemptRecord] {
+        try await fetch(
+            WebhookAttemptRecord.self, "SELECT * FROM webhook_attempts WHERE delivery_id = \(deliveryID) ORDER BY attempt")
+    }
+
+    package func pendingWebhookCount() async throws -> Int {
+        let rows = try await execute(
+            "SELECT COUNT(*) AS pending FROM webhook_deliveries WHERE state = \(WebhookDeliveryState.pending)")
+        return Int(try rows.first?.int64("pending") ?? 0)
+    }
+}
