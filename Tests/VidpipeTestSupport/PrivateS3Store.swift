@@ -51,7 +51,10 @@ public final class PrivateS3Store: @unchecked Sendable {
         process.arguments = Self.withoutInheritedFiles("start")
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        // Kept for a failing test's reader: why the store did not come back.
+        let log = PackageDirectory.path(".deps/run/s3-\(port).restart.log")
+        FileManager.default.createFile(atPath: log, contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: log) ?? FileHandle.nullDevice
         try process.run()
         return process
     }

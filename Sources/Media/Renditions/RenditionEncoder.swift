@@ -138,6 +138,9 @@ final class RenditionLadderEncoder: FrameConsumer {
             guard encoder.result?.problems.isEmpty ?? false else { return nil }
             return AdaptiveStreamWriter.Rung(plan: encoder.plan, videoPackets: encoder.videoPackets)
         }
+        // Every rung failed: their own failures say why (a policy refusal, a bad encode), and
+        // there is no stream to publish or to check.
+        guard !rungs.isEmpty else { return }
         stream = AdaptiveStreamWriter.write(directory: streamDirectory, segmentSeconds: segmentSeconds, rungs: rungs)
     }
 }

@@ -57,13 +57,10 @@ enum AdaptiveStreamWriter {
 
     static let masterName = "master.m3u8"
 
+    /// `rungs` holds at least one rung.
     static func write(directory: String, segmentSeconds: Double, rungs: [Rung]) -> AdaptiveStreamResult {
         let masterPath = directory + "/" + masterName
         var result = AdaptiveStreamResult(masterPath: masterPath, segmentSeconds: segmentSeconds, variants: [], audio: [], problems: [])
-        guard !rungs.isEmpty else {
-            result.problems = ["no rung was encoded, so the stream has no variant"]
-            return result
-        }
         do {
             for rung in rungs where rung.plan.writesAudioTrack {
                 let name = rung.plan.audioTrackName
