@@ -1,6 +1,7 @@
 /// A ``Catalog`` on one database: it says how a call runs the shared statements (the
 /// extensions of ``CatalogConnection``) on its connections, and the calls that run the same
-/// way on every database are forwarded once, in extensions of this protocol (the outboxes).
+/// way on every database are forwarded once, in extensions of this protocol (the reads and
+/// the outboxes).
 ///
 /// `body` gets the connection as `any CatalogConnection`, so each database's connection and
 /// row types stay private to its module.
