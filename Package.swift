@@ -92,6 +92,7 @@ let package = Package(
         .target(
             name: "Observability",
             dependencies: [
+                "Execution",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOPosix", package: "swift-nio"),

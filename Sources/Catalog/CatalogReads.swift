@@ -127,3 +127,74 @@ extension CatalogConnection {
         try await fetch(FingerprintRecord.self, "SELECT * FROM fingerprints ORDER BY video_id\(dialect: .byteOrder)")
     }
 }
+
+/// The ``Catalog`` reads, the same on every database.
+extension CatalogBackend {
+    public func video(contentSHA256: String) async throws -> VideoRecord? {
+        try await autocommit(#function) { try await $0.video(contentSHA256: contentSHA256) }
+    }
+
+    public func video(id: String) async throws -> VideoRecord? {
+        try await autocommit(#function) { try await $0.video(id: id) }
+    }
+
+    public func job(id: String) async throws -> JobRecord? {
+        try await autocommit(#function) { try await $0.job(id: id) }
+    }
+
+    public func job(requestID: String) async throws -> JobRecord? {
+        try await autocommit(#function) { try await $0.job(requestID: requestID) }
+    }
+
+    public func jobs(sourcePath: String) async throws -> [JobRecord] {
+        try await autocommit(#function) { try await $0.jobs(sourcePath: sourcePath) }
+    }
+
+    public func recentJobs(limit: Int) async throws -> [JobRecord] {
+        try await autocommit(#function) { try await $0.recentJobs(limit: limit) }
+    }
+
+    public func jobs(matching query: JobQuery) async throws -> [JobRecord] {
+        try await autocommit(#function) { try await $0.jobs(matching: query) }
+    }
+
+    public func jobs(videoID: String) async throws -> [JobRecord] {
+        try await autocommit(#function) { try await $0.jobs(videoID: videoID) }
+    }
+
+    public func retries(of jobID: String) async throws -> [JobRecord] {
+        try await autocommit(#function) { try await $0.retries(of: jobID) }
+    }
+
+    public func jobTallies(finishedSince since: Date?) async throws -> [JobTally] {
+        try await autocommit(#function) { try await $0.jobTallies(finishedSince: since) }
+    }
+
+    public func taskRuns(jobID: String) async throws -> [TaskRunRecord] {
+        try await autocommit(#function) { try await $0.taskRuns(jobID: jobID) }
+    }
+
+    public func findings(jobID: String) async throws -> [QCFindingRecord] {
+        try await autocommit(#function) { try await $0.findings(jobID: jobID) }
+    }
+
+    public func streams(videoID: String) async throws -> [StreamRecord] {
+        try await autocommit(#function) { try await $0.streams(videoID: videoID) }
+    }
+
+    public func notifications(jobID: String) async throws -> [NotificationRecord] {
+        try await autocommit(#function) { try await $0.notifications(jobID: jobID) }
+    }
+
+    public func renditions(videoID: String) async throws -> [RenditionRecord] {
+        try await autocommit(#function) { try await $0.renditions(videoID: videoID) }
+    }
+
+    public func sceneCuts(videoID: String) async throws -> [SceneCutRecord] {
+        try await autocommit(#function) { try await $0.sceneCuts(videoID: videoID) }
+    }
+
+    public func fingerprints() async throws -> [FingerprintRecord] {
+        try await autocommit(#function) { try await $0.fingerprints() }
+    }
+}

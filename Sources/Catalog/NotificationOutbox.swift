@@ -38,3 +38,22 @@ extension CatalogConnection {
         return Int(try rows.first?.int64("pending") ?? 0)
     }
 }
+
+/// The ``Catalog`` calls of the notification outbox, the same on every database.
+extension CatalogBackend {
+    public func claimNotifications(dueBy date: Date, limit: Int, leaseUntil: Date) async throws -> [NotificationRecord] {
+        try await claim(#function) { try await $0.claimNotifications(dueBy: date, limit: limit, leaseUntil: leaseUntil) }
+    }
+
+    public func markNotificationFailed(id: String, error: String, retryAt: Date) async throws {
+        try await autocommit(#function) { try await $0.markNotificationFailed(id: id, error: error, retryAt: retryAt) }
+    }
+
+    public func markNotificationSent(id: String, at date: Date, path: String?) async throws {
+        try await autocommit(#function) { try await $0.markNotificationSent(id: id, at: date, path: path) }
+    }
+
+    public func pendingNotificationCount() async throws -> Int {
+        try await autocommit(#function) { try await $0.pendingNotificationCount() }
+    }
+}

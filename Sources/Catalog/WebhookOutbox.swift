@@ -68,3 +68,26 @@ extension CatalogConnection {
         return Int(try rows.first?.int64("pending") ?? 0)
     }
 }
+
+/// The ``Catalog`` calls of the webhook outbox, the same on every database.
+extension CatalogBackend {
+    public func claimWebhookDeliveries(dueBy date: Date, limit: Int, leaseUntil: Date) async throws -> [WebhookDeliveryRecord] {
+        try await claim(#function) { try await $0.claimWebhookDeliveries(dueBy: date, limit: limit, leaseUntil: leaseUntil) }
+    }
+
+    public func recordWebhookAttempt(_ attempt: WebhookAttemptRecord, verdict: WebhookAttemptVerdict) async throws {
+        try await transaction { try await $0.recordWebhookAttempt(attempt, verdict: verdict) }
+    }
+
+    public func webhookDeliveries(jobID: String) async throws -> [WebhookDeliveryRecord] {
+        try await autocommit(#function) { try await $0.webhookDeliveries(jobID: jobID) }
+    }
+
+    public func webhookAttempts(deliveryID: String) async throws -> [WebhookAttemptRecord] {
+        try await autocommit(#function) { try await $0.webhookAttempts(deliveryID: deliveryID) }
+    }
+
+    public func pendingWebhookCount() async throws -> Int {
+        try await autocommit(#function) { try await $0.pendingWebhookCount() }
+    }
+}

@@ -14,7 +14,7 @@ import Synchronization
 /// A gold batch is one `BEGIN … COMMIT` on one leased connection. Errors are
 /// ``CatalogError``s; connection loss, a server restart and serialization conflicts are
 /// retryable, so a gold task retried after PostgreSQL comes back commits normally.
-public final class PostgresCatalog: Catalog {
+public final class PostgresCatalog: CatalogBackend {
     /// The connection pool, a swift-service-lifecycle `Service`.
     ///
     /// Its `run()` ends at graceful shutdown; put it before the services that use the catalog
@@ -78,84 +78,16 @@ public final class PostgresCatalog: Catalog {
     /// transaction holding an advisory lock: a second process waits for the first, then finds
     /// nothing to do. DDL is transactional in PostgreSQL, so a failed migration leaves no trace.
     package func apply(_ migrations: [Migration]) async throws {
-        try await transaction { statements in
+        try await postgresTransaction { statements in
             try await statements.run("SELECT pg_advisory_xact_lock(\(Self.lockNamespace), \(Self.migrationLock))")
             try await statements.applyMigrations(migrations, store: "the database")
         }
     }
 
-    // MARK: - Catalog, through the statements shared with SQLite
-
-    public func video(contentSHA256: String) async throws -> VideoRecord? {
-        try await autocommit { try await $0.video(contentSHA256: contentSHA256) }
-    }
-
-    public func video(id: String) async throws -> VideoRecord? {
-        try await autocommit { try await $0.video(id: id) }
-    }
-
-    public func job(id: String) async throws -> JobRecord? {
-        try await autocommit { try await $0.job(id: id) }
-    }
-
-    public func job(requestID: String) async throws -> JobRecord? {
-        try await autocommit { try await $0.job(requestID: requestID) }
-    }
-
-    public func jobs(sourcePath: String) async throws -> [JobRecord] {
-        try await autocommit { try await $0.jobs(sourcePath: sourcePath) }
-    }
-
-    public func recentJobs(limit: Int) async throws -> [JobRecord] {
-        try await autocommit { try await $0.recentJobs(limit: limit) }
-    }
-
-    public func jobs(matching query: JobQuery) async throws -> [JobRecord] {
-        try await autocommit { try await $0.jobs(matching: query) }
-    }
-
-    public func jobs(videoID: String) async throws -> [JobRecord] {
-        try await autocommit { try await $0.jobs(videoID: videoID) }
-    }
-
-    public func retries(of jobID: String) async throws -> [JobRecord] {
-        try await autocommit { try await $0.retries(of: jobID) }
-    }
-
-    public func jobTallies(finishedSince since: Date?) async throws -> [JobTally] {
-        try await autocommit { try await $0.jobTallies(finishedSince: since) }
-    }
-
-    public func taskRuns(jobID: String) async throws -> [TaskRunRecord] {
-        try await autocommit { try await $0.taskRuns(jobID: jobID) }
-    }
-
-    public func findings(jobID: String) async throws -> [QCFindingRecord] {
-        try await autocommit { try await $0.findings(jobID: jobID) }
-    }
-
-    public func streams(videoID: String) async throws -> [StreamRecord] {
-        try await autocommit { try await $0.streams(videoID: videoID) }
-    }
-
-    public func notifications(jobID: String) async throws -> [NotificationRecord] {
-        try await autocommit { try await $0.notifications(jobID: jobID) }
-    }
-
-    public func renditions(videoID: String) async throws -> [RenditionRecord] {
-        try await autocommit { try await $0.renditions(videoID: videoID) }
-    }
-
-    public func sceneCuts(videoID: String) async throws -> [SceneCutRecord] {
-        try await autocommit { try await $0.sceneCuts(videoID: videoID) }
-    }
-
-    public func fingerprints() async throws -> [FingerprintRecord] {
-        try await autocommit { try await $0.fingerprints() }
-    }
+    // MARK: - Writes (reads and the outboxes run alike on SQLite: extensions of CatalogBackend)
 
     public func commit(_ batch: GoldBatch) async throws {
-        try await transaction { statements in
+        try await postgresTransaction { statements in
             // Two deliveries of one job racing: the second waits here until the first commits,
             // then sees its row and changes nothing.
             try await statements.run("SELECT pg_advisory_xact_lock(\(Self.lockNamespace), hashtext(\(batch.job.id)))")
@@ -167,43 +99,6 @@ public final class PostgresCatalog: Catalog {
         guard !runs.isEmpty else { return }
         // One upserting statement, atomic on its own: no BEGIN/COMMIT round trips.
         try await autocommit { try await $0.insertTaskRuns(runs, upsert: true) }
-    }
-
-    public func claimNotifications(dueBy date: Date, limit: Int, leaseUntil: Date) async throws -> [NotificationRecord] {
-        // One statement; SKIP LOCKED makes a concurrent claim pass over the rows this one is taking.
-        try await autocommit { try await $0.claimNotifications(dueBy: date, limit: limit, leaseUntil: leaseUntil) }
-    }
-
-    public func markNotificationFailed(id: String, error: String, retryAt: Date) async throws {
-        try await autocommit { try await $0.markNotificationFailed(id: id, error: error, retryAt: retryAt) }
-    }
-
-    public func markNotificationSent(id: String, at date: Date, path: String?) async throws {
-        try await autocommit { try await $0.markNotificationSent(id: id, at: date, path: path) }
-    }
-
-    public func pendingNotificationCount() async throws -> Int {
-        try await autocommit { try await $0.pendingNotificationCount() }
-    }
-
-    public func claimWebhookDeliveries(dueBy date: Date, limit: Int, leaseUntil: Date) async throws -> [WebhookDeliveryRecord] {
-        try await autocommit { try await $0.claimWebhookDeliveries(dueBy: date, limit: limit, leaseUntil: leaseUntil) }
-    }
-
-    public func recordWebhookAttempt(_ attempt: WebhookAttemptRecord, verdict: WebhookAttemptVerdict) async throws {
-        try await transaction { try await $0.recordWebhookAttempt(attempt, verdict: verdict) }
-    }
-
-    public func webhookDeliveries(jobID: String) async throws -> [WebhookDeliveryRecord] {
-        try await autocommit { try await $0.webhookDeliveries(jobID: jobID) }
-    }
-
-    public func webhookAttempts(deliveryID: String) async throws -> [WebhookAttemptRecord] {
-        try await autocommit { try await $0.webhookAttempts(deliveryID: deliveryID) }
-    }
-
-    public func pendingWebhookCount() async throws -> Int {
-        try await autocommit { try await $0.pendingWebhookCount() }
     }
 
     /// Stops using the catalog: later calls throw ``CatalogError/Code/closed``. A pool this
@@ -227,23 +122,41 @@ public final class PostgresCatalog: Catalog {
 
     /// Runs `body`'s statements on one leased connection, each its own transaction.
     /// `what` names the call in error messages.
-    private func autocommit<Result: Sendable>(
-        _ what: String = #function, _ body: @escaping @Sendable (PostgresStatements) async throws -> Result
+    package func autocommit<Result: Sendable>(
+        _ what: String = #function, _ body: @escaping @Sendable (any CatalogConnection) async throws -> Result
     ) async throws -> Result {
         try await withConnection(what) { try await body(PostgresStatements(connection: $0, logger: self.logger)) }
+    }
+
+    /// One statement, atomic on its own: `SKIP LOCKED` makes a concurrent claim pass over
+    /// the rows this one is taking.
+    package func claim<Result: Sendable>(
+        _ what: String, _ body: @escaping @Sendable (any CatalogConnection) async throws -> Result
+    ) async throws -> Result {
+        try await autocommit(what, body)
     }
 
     /// Runs `body` between `BEGIN` and `COMMIT` on one leased connection, rolling back on any error.
     ///
     /// A failed COMMIT leaves the outcome unknown; a retry is safe because a batch is
     /// idempotent on its job id.
-    private func transaction(_ body: @escaping @Sendable (PostgresStatements) async throws -> Void) async throws {
+    package func transaction<Result: Sendable>(
+        _ body: @escaping @Sendable (any CatalogConnection) async throws -> Result
+    ) async throws -> Result {
+        try await postgresTransaction(body)
+    }
+
+    /// ``transaction(_:)`` with PostgreSQL's own statements too (advisory locks).
+    private func postgresTransaction<Result: Sendable>(
+        _ body: @escaping @Sendable (PostgresStatements) async throws -> Result
+    ) async throws -> Result {
         try await withConnection("BEGIN") { connection in
             let statements = PostgresStatements(connection: connection, logger: self.logger)
             try await statements.run("BEGIN")
             do {
-                try await body(statements)
+                let result = try await body(statements)
                 try await statements.run("COMMIT")
+                return result
             } catch {
                 // A closed connection cannot roll back (PostgresNIO would never answer the
                 // ROLLBACK); the server discards the transaction anyway.

@@ -8,7 +8,7 @@ import SQLiteNIO
 /// One connection serves every call, one call at a time. A batch runs inside
 /// `BEGIN IMMEDIATE … COMMIT`, so it takes the write lock before reading what it checks and
 /// is rolled back whole on any error.
-public actor SQLiteCatalog: Catalog {
+public actor SQLiteCatalog: CatalogBackend {
     /// The database file.
     public nonisolated let path: String
     private var connection: SQLiteConnection?
@@ -85,123 +85,18 @@ public actor SQLiteCatalog: Catalog {
     /// Applies `migrations` (sorted by version) that the file has not recorded yet, all in one
     /// immediate transaction: a second process waits for the first and then finds nothing to do.
     package func apply(_ migrations: [Migration]) async throws {
-        try await immediateTransaction { try await $0.applyMigrations(migrations, store: self.path) }
+        try await transaction { try await $0.applyMigrations(migrations, store: self.path) }
     }
 
-    // MARK: - Catalog, through the statements shared with PostgreSQL
-
-    public func video(contentSHA256: String) async throws -> VideoRecord? {
-        try await autocommit { try await $0.video(contentSHA256: contentSHA256) }
-    }
-
-    public func video(id: String) async throws -> VideoRecord? {
-        try await autocommit { try await $0.video(id: id) }
-    }
+    // MARK: - Writes (reads and the outboxes run alike on PostgreSQL: extensions of CatalogBackend)
 
     public func commit(_ batch: GoldBatch) async throws {
-        try await immediateTransaction { try await $0.insert(batch) }
-    }
-
-    public func job(id: String) async throws -> JobRecord? {
-        try await autocommit { try await $0.job(id: id) }
-    }
-
-    public func job(requestID: String) async throws -> JobRecord? {
-        try await autocommit { try await $0.job(requestID: requestID) }
-    }
-
-    public func jobs(sourcePath: String) async throws -> [JobRecord] {
-        try await autocommit { try await $0.jobs(sourcePath: sourcePath) }
-    }
-
-    public func recentJobs(limit: Int) async throws -> [JobRecord] {
-        try await autocommit { try await $0.recentJobs(limit: limit) }
-    }
-
-    public func jobs(matching query: JobQuery) async throws -> [JobRecord] {
-        try await autocommit { try await $0.jobs(matching: query) }
-    }
-
-    public func jobs(videoID: String) async throws -> [JobRecord] {
-        try await autocommit { try await $0.jobs(videoID: videoID) }
-    }
-
-    public func retries(of jobID: String) async throws -> [JobRecord] {
-        try await autocommit { try await $0.retries(of: jobID) }
-    }
-
-    public func jobTallies(finishedSince since: Date?) async throws -> [JobTally] {
-        try await autocommit { try await $0.jobTallies(finishedSince: since) }
-    }
-
-    public func taskRuns(jobID: String) async throws -> [TaskRunRecord] {
-        try await autocommit { try await $0.taskRuns(jobID: jobID) }
-    }
-
-    public func findings(jobID: String) async throws -> [QCFindingRecord] {
-        try await autocommit { try await $0.findings(jobID: jobID) }
-    }
-
-    public func streams(videoID: String) async throws -> [StreamRecord] {
-        try await autocommit { try await $0.streams(videoID: videoID) }
-    }
-
-    public func notifications(jobID: String) async throws -> [NotificationRecord] {
-        try await autocommit { try await $0.notifications(jobID: jobID) }
-    }
-
-    public func renditions(videoID: String) async throws -> [RenditionRecord] {
-        try await autocommit { try await $0.renditions(videoID: videoID) }
-    }
-
-    public func sceneCuts(videoID: String) async throws -> [SceneCutRecord] {
-        try await autocommit { try await $0.sceneCuts(videoID: videoID) }
-    }
-
-    public func fingerprints() async throws -> [FingerprintRecord] {
-        try await autocommit { try await $0.fingerprints() }
+        try await transaction { try await $0.insert(batch) }
     }
 
     public func recordTaskRuns(_ runs: [TaskRunRecord]) async throws {
         guard !runs.isEmpty else { return }
-        try await immediateTransaction { try await $0.insertTaskRuns(runs, upsert: true) }
-    }
-
-    public func claimNotifications(dueBy date: Date, limit: Int, leaseUntil: Date) async throws -> [NotificationRecord] {
-        // The write lock makes the read and the lease one step for every process.
-        try await immediateTransaction { try await $0.claimNotifications(dueBy: date, limit: limit, leaseUntil: leaseUntil) }
-    }
-
-    public func markNotificationFailed(id: String, error: String, retryAt: Date) async throws {
-        try await autocommit { try await $0.markNotificationFailed(id: id, error: error, retryAt: retryAt) }
-    }
-
-    public func markNotificationSent(id: String, at date: Date, path: String?) async throws {
-        try await autocommit { try await $0.markNotificationSent(id: id, at: date, path: path) }
-    }
-
-    public func pendingNotificationCount() async throws -> Int {
-        try await autocommit { try await $0.pendingNotificationCount() }
-    }
-
-    public func claimWebhookDeliveries(dueBy date: Date, limit: Int, leaseUntil: Date) async throws -> [WebhookDeliveryRecord] {
-        try await immediateTransaction { try await $0.claimWebhookDeliveries(dueBy: date, limit: limit, leaseUntil: leaseUntil) }
-    }
-
-    public func recordWebhookAttempt(_ attempt: WebhookAttemptRecord, verdict: WebhookAttemptVerdict) async throws {
-        try await immediateTransaction { try await $0.recordWebhookAttempt(attempt, verdict: verdict) }
-    }
-
-    public func webhookDeliveries(jobID: String) async throws -> [WebhookDeliveryRecord] {
-        try await autocommit { try await $0.webhookDeliveries(jobID: jobID) }
-    }
-
-    public func webhookAttempts(deliveryID: String) async throws -> [WebhookAttemptRecord] {
-        try await autocommit { try await $0.webhookAttempts(deliveryID: deliveryID) }
-    }
-
-    public func pendingWebhookCount() async throws -> Int {
-        try await autocommit { try await $0.pendingWebhookCount() }
+        try await transaction { try await $0.insertTaskRuns(runs, upsert: true) }
     }
 
     /// Closes the file. Later calls throw ``CatalogError/Code/closed``; closing twice is harmless.
@@ -244,9 +139,18 @@ public actor SQLiteCatalog: Catalog {
     }
 
     /// Runs `body`'s statements as they come, each its own transaction, while no other call
-    /// uses the connection.
-    private func autocommit<Result: Sendable>(_ body: (SQLiteStatements) async throws -> Result) async throws -> Result {
+    /// uses the connection. (SQLite's errors name the statement, not the call.)
+    package func autocommit<Result: Sendable>(
+        _ call: String = #function, _ body: @escaping @Sendable (any CatalogConnection) async throws -> Result
+    ) async throws -> Result {
         try await exclusively { try await body(SQLiteStatements(connection: $0)) }
+    }
+
+    /// The write lock, taken first, makes the read and the lease one step for every process.
+    package func claim<Result: Sendable>(
+        _ call: String, _ body: @escaping @Sendable (any CatalogConnection) async throws -> Result
+    ) async throws -> Result {
+        try await transaction(body)
     }
 
     /// Runs `body` in one transaction while no other call uses the connection, rolling back
@@ -254,8 +158,8 @@ public actor SQLiteCatalog: Catalog {
     ///
     /// `BEGIN IMMEDIATE` takes the write lock up front: a read-then-write transaction in WAL mode
     /// could otherwise fail with SQLITE_BUSY_SNAPSHOT without waiting for the busy timeout.
-    private func immediateTransaction<Result: Sendable>(
-        _ body: (SQLiteStatements) async throws -> Result
+    package func transaction<Result: Sendable>(
+        _ body: @escaping @Sendable (any CatalogConnection) async throws -> Result
     ) async throws -> Result {
         try await exclusively { connection in
             let statements = SQLiteStatements(connection: connection)

@@ -1,3 +1,4 @@
+import Execution
 import NIOCore
 import NIOPosix
 
@@ -45,7 +46,8 @@ public struct ReadinessReport: Codable, Sendable, Equatable {
         await withTaskGroup(of: String??.self) { group in
             group.addTask { .some(await check.probe()) }
             group.addTask {
-                try? await Task.sleep(for: timeout)
+                // Not Task.sleep: a cancelled one holds its timer until the deadline.
+                try? await CancellableSleep.sleep(for: timeout)
                 return nil
             }
             let first = await group.next() ?? nil

@@ -3,7 +3,6 @@ import Execution
 import Foundation
 import Ingest
 import Logging
-import Metrics
 import Notifications
 import ServiceLifecycle
 
@@ -50,17 +49,10 @@ public struct NotifierService: Service {
     }
 
     public func run() async throws {
-        logger.info("notifier started")
-        let pending = Gauge(label: "vidpipe_notifications_pending")
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            await drain()
-            // Left unchanged while the catalog does not answer: /ready says why.
-            if let count = try? await catalog.pendingNotificationCount() { pending.record(count) }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: options.interval) }
-        }
-        // Jobs that finished during shutdown committed their mail just before.
-        if !Task.isCancelled { await drain() }
-        logger.info("notifier stopped")
+        await OutboxLoop(
+            name: "notifier", pendingGauge: "vidpipe_notifications_pending", interval: options.interval, logger: logger,
+            drain: { await self.drain() }, pendingCount: { try await self.catalog.pendingNotificationCount() }
+        ).run()
     }
 
     /// Sends every notification due now, in batches; returns how many were delivered.

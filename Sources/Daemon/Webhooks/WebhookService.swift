@@ -1,7 +1,6 @@
 import Catalog
 import Foundation
 import Logging
-import Metrics
 import ServiceLifecycle
 import Webhooks
 
@@ -22,14 +21,9 @@ public struct WebhookService: Service {
     }
 
     public func run() async throws {
-        logger.info("webhook sender started")
-        let pending = Gauge(label: "vidpipe_webhooks_pending")
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            await dispatcher.drain()
-            if let count = try? await catalog.pendingWebhookCount() { pending.record(count) }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-        }
-        if !Task.isCancelled { await dispatcher.drain() }
-        logger.info("webhook sender stopped")
+        await OutboxLoop(
+            name: "webhook sender", pendingGauge: "vidpipe_webhooks_pending", interval: interval, logger: logger,
+            drain: { await self.dispatcher.drain() }, pendingCount: { try await self.catalog.pendingWebhookCount() }
+        ).run()
     }
 }
