@@ -192,6 +192,18 @@ public actor SQLiteCatalog: Catalog {
         try await immediateTransaction { try await $0.recordWebhookAttempt(attempt, verdict: verdict) }
     }
 
+    public func giveUpWebhookDelivery(id: String, reason: String) async throws {
+        try await autocommit { try await $0.giveUpWebhookDelivery(id: id, reason: reason) }
+    }
+
+    public func webhookTallies() async throws -> [WebhookTally] {
+        try await autocommit { try await $0.webhookTallies() }
+    }
+
+    public func givenUpWebhookDeliveries(limit: Int) async throws -> [WebhookDeliveryRecord] {
+        try await autocommit { try await $0.givenUpWebhookDeliveries(limit: limit) }
+    }
+
     public func webhookDeliveries(jobID: String) async throws -> [WebhookDeliveryRecord] {
         try await autocommit { try await $0.webhookDeliveries(jobID: jobID) }
     }
