@@ -1,3 +1,4 @@
+import Daemon
 import Foundation
 import Ingest
 import Testing
@@ -18,7 +19,7 @@ import VidpipeTestSupport
         let receiver = try WebhookTests.receiver(scratch, "unavailable", options: ["--fail-first", "1000000", "--fail-status", "503"])
         let token = "tok-\(UUID().uuidString.prefix(8))"
         // 0.002 h = 7.2 s. Backoff 0.5, 1, 2, 4 s: about four attempts, then the next would fall outside.
-        var lake = try WebhookTests.lake([receiver], extra: [
+        let lake = try WebhookTests.lake([receiver], extra: [
             "VIDPIPE_WEBHOOK_URLS": receiver.url + "?token=" + token, "VIDPIPE_WEBHOOK_RETRY_HOURS": "0.002",
             "VIDPIPE_WEBHOOK_BACKOFF_SECONDS": "0.5",
         ])
@@ -35,12 +36,13 @@ import VidpipeTestSupport
         #expect(try receiver.requests().count == attempts.count, "every attempt arrived, and only those")
         // The last wait before giving up was at most 4 s: a sender still retrying would have sent again within 6 s.
         let sentAgain = try await eventually(within: 6) { try receiver.requests().count > attempts.count }
-        #expect(!sentAgain, "\(try receiver.requests().count) requests after the give-up at \(attempts.count)")
+        #expect(!sentAgain, "\((try? receiver.requests().count) ?? -1) requests after the give-up at \(attempts.count)")
 
         let eventID = try #require(try WebhookTests.deliveries(lake).first?["event_id"]?.text)
         let given = try #require(try daemon.readLog().split(separator: "\n").first { $0.contains("webhook given up") }, "\(daemon.log)")
         #expect(given.contains(eventID) && given.contains("retry_window") && given.contains("HTTP 503"), "\(given)")
-        #expect(try !daemon.readLog().contains(token) && !daemon.readLog().contains(Self.secret))
+        let log = try daemon.readLog()
+        #expect(!log.contains(token) && !log.contains(Self.secret))
         #expect(try metrics.scrape().value("vidpipe_webhooks_given_up_total", ["reason": "retry_window"]) == 1)
         #expect(try await daemon.stop(within: 30) == 0)
 
@@ -57,7 +59,7 @@ import VidpipeTestSupport
         let scratch = try ScratchDirectory(prefix: "vidpipe-webhooks")
         defer { scratch.remove() }
         let receiver = try WebhookTests.receiver(scratch, "unused")
-        var lake = try WebhookTests.lake([receiver])
+        let lake = try WebhookTests.lake([receiver])
         defer { lake.remove() }
         let clip = try lake.distinctClip("clip.mp4")
         for value in ["abc", "-1", "0"] {
@@ -68,7 +70,8 @@ import VidpipeTestSupport
         let missing = scratch.path("no-such-ca.pem")
         let run = try lake.vidpipe(["process", clip], environment: ["VIDPIPE_WEBHOOK_CA_FILE": missing])
         #expect(run.status == 2 && run.stderr.contains("VIDPIPE_WEBHOOK_CA_FILE: \(missing) does not exist or cannot be read"), "\(run.stderr)")
-        #expect(try receiver.requests().isEmpty && lake.catalogRows("SELECT id FROM jobs").isEmpty, "nothing ran")
+        #expect(try receiver.requests().isEmpty)
+        #expect(try lake.catalogRows("SELECT id FROM jobs").isEmpty, "nothing ran")
     }
 
     @Test func aRedirectIsGivenUpWithItsStatusAndNotFollowed() async throws {
@@ -76,14 +79,14 @@ import VidpipeTestSupport
         defer { scratch.remove() }
         let target = try WebhookTests.receiver(scratch, "target")
         let moved = try WebhookTests.receiver(scratch, "moved", options: ["--fail-first", "1000", "--fail-status", "302", "--location", target.url])
-        var lake = try WebhookTests.lake([moved])
+        let lake = try WebhookTests.lake([moved])
         defer { lake.remove() }
         #expect(try lake.process([try lake.distinctClip("clip.mp4")]).status == 0)
         let deliveries = try WebhookTests.deliveries(lake)
         #expect(deliveries.map { $0["state"]?.text } == ["failed"] && deliveries.first?["last_status"]?.number == 302, "\(deliveries)")
         #expect(try WebhookTests.attempts(lake).map { $0["status"]?.number } == [302])
         #expect(try moved.requests().count == 1)
-        #expect(try target.requests().isEmpty, "the redirect was followed: \(try target.requests())")
+        #expect(try target.requests().isEmpty, "the redirect was followed: \((try? target.requests()) ?? [])")
     }
 
     /// A self-signed certificate for `subjectAltName` (e.g. `IP:127.0.0.1`), made with the openssl CLI.
@@ -122,7 +125,7 @@ import VidpipeTestSupport
         // A certificate for another name is refused even with it trusted.
         let other = try Self.certificate(scratch, "other", subjectAltName: "DNS:other.example")
         let impostor = try WebhookTests.receiver(scratch, "impostor", options: ["--cert", other.cert, "--key", other.key])
-        var misnamed = try WebhookTests.lake([impostor], extra: ["VIDPIPE_WEBHOOK_CA_FILE": other.cert])
+        let misnamed = try WebhookTests.lake([impostor], extra: ["VIDPIPE_WEBHOOK_CA_FILE": other.cert])
         defer { misnamed.remove() }
         #expect(try misnamed.process([try misnamed.distinctClip("clip.mp4")]).status == 0)
         let mismatch = try WebhookTests.attempts(misnamed)
@@ -164,7 +167,7 @@ import VidpipeTestSupport
         #expect(dropped["attempts"]?.number == Double(sentBefore), "no attempt recorded for the give-up")
         #expect(try removed.requests().count == sentBefore, "sent to a removed endpoint")
         #expect(try kept.accepted().count == 1 && Set(try kept.requests().map(\.eventID)).count == 1)
-        #expect(try !first.readLog().contains(token) && !second.readLog().contains(token))
+        #expect(try !(first.readLog() + second.readLog()).contains(token))
         #expect(try lake.vidpipe(["status"]).text.contains("endpoint no longer in VIDPIPE_WEBHOOK_URLS"))
     }
 
@@ -172,7 +175,7 @@ import VidpipeTestSupport
         let scratch = try ScratchDirectory(prefix: "vidpipe-webhooks")
         defer { scratch.remove() }
         let receiver = try WebhookTests.receiver(scratch, "flaky", options: ["--fail-first", "1", "--fail-status", "503"])
-        var lake = try WebhookTests.lake([receiver])
+        let lake = try WebhookTests.lake([receiver])
         defer { lake.remove() }
         let clip = try lake.distinctClip("clip.mp4")
         let once = try lake.vidpipe(["process", clip])
@@ -186,7 +189,7 @@ import VidpipeTestSupport
 
         // --webhook-wait: one run retries on the backoff until delivered.
         let waiting = try WebhookTests.receiver(scratch, "waiting", options: ["--fail-first", "2", "--fail-status", "503"])
-        var patient = try WebhookTests.lake([waiting])
+        let patient = try WebhookTests.lake([waiting])
         defer { patient.remove() }
         let run = try patient.vidpipe(["process", "--webhook-wait", "30", try patient.distinctClip("clip.mp4")])
         #expect(run.status == 0 && !run.text.contains("not delivered yet"), "\(run.text)")
