@@ -76,7 +76,7 @@ struct ProcessCommand: AsyncParsableCommand {
             mail      \(layout.outbox)
             """)
             if webhooksPending > 0 {
-                print("webhooks  \(webhooksPending) not delivered yet; `vidpipe run` (or the next `vidpipe process`) retries them")
+                print("webhooks  \(webhooksPending) not delivered yet; `vidpipe run` or the next `vidpipe process` retries them (or wait here: --webhook-wait SECONDS)")
             }
         }
         if outcomes.contains(where: { !$0.isAccepted }) { throw ExitStatus.someRejected }

@@ -44,6 +44,8 @@ import VidpipeTestSupport
         let log = try daemon.readLog()
         #expect(!log.contains(token) && !log.contains(Self.secret))
         #expect(try metrics.scrape().value("vidpipe_webhooks_given_up_total", ["reason": "retry_window"]) == 1)
+        // The gauge is read each pass of the sender: nothing is pending any more.
+        #expect(try await eventually(within: 10) { try metrics.scrape().value("vidpipe_webhooks_pending") == 0 })
         #expect(try await daemon.stop(within: 30) == 0)
 
         let status = try lake.vidpipe(["status"])
