@@ -52,7 +52,9 @@ import VidpipeTestSupport
         #expect(status.status == 0 && status.text.contains("webhooks: 1 given up"), "\(status.text) \(status.stderr)")
         let row = try #require(status.text.split(separator: "\n").first { $0.contains(eventID) }, "\(status.text)")
         #expect(row.contains("video.ready") && row.contains("503") && row.contains("\(attempts.count)") && !row.contains(token), "\(row)")
-        let summary = try JSONDecoder().decode([String: JSONValue].self, from: try lake.vidpipe(["status", "--json"]).stdout)
+        let json = try lake.vidpipe(["status", "--json"]).stdout
+        #expect(try JSONSchemaOracle.violations(of: json, schema: "status") == [])
+        let summary = try JSONDecoder().decode([String: JSONValue].self, from: json)
         #expect(summary["webhooks"] == .array([.object(["state": .string("failed"), "deliveries": .number(1)])]), "\(summary)")
         #expect(try receiver.requests().count == attempts.count, "nothing sent after the give-up, up to the daemon's stop")
     }
