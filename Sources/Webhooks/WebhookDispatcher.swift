@@ -172,6 +172,8 @@ public struct WebhookDispatcher: Sendable {
 
     /// Gives up a delivery whose endpoint is no longer configured, without sending it: users
     /// remove an endpoint to stop its traffic. Recorded with the reason, no attempt row.
+    /// (Daemons sharing a catalog must therefore share one list: one with an older list
+    /// gives up deliveries to an endpoint added since.)
     private func giveUpUnsent(_ delivery: WebhookDeliveryRecord, logger: Logger) async -> Bool {
         do {
             try await catalog.giveUpWebhookDelivery(id: delivery.id, reason: WebhookSettings.endpointRemovedReason)
