@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "Webhooks",
             dependencies: ["CCurl", "Execution", "Catalog", .product(name: "Crypto", package: "swift-crypto"),
-                           .product(name: "Logging", package: "swift-log")]
+                           .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")]
         ),
         .target(
             name: "ObjectStorage",

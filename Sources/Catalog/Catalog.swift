@@ -66,6 +66,13 @@ public protocol Catalog: Sendable {
     func claimWebhookDeliveries(dueBy date: Date, limit: Int, leaseUntil: Date) async throws -> [WebhookDeliveryRecord]
     /// Records one HTTP attempt and what it means for the delivery, in one transaction.
     func recordWebhookAttempt(_ attempt: WebhookAttemptRecord, verdict: WebhookAttemptVerdict) async throws
+    /// Gives up a pending delivery without sending it (its endpoint was removed from the
+    /// configuration), with `reason` as its last error; no attempt is recorded.
+    func giveUpWebhookDelivery(id: String, reason: String) async throws
+    /// Webhook deliveries counted by state.
+    func webhookTallies() async throws -> [WebhookTally]
+    /// The newest given-up deliveries, at most `limit`.
+    func givenUpWebhookDeliveries(limit: Int) async throws -> [WebhookDeliveryRecord]
     /// Webhook deliveries of a job, by creation and endpoint.
     func webhookDeliveries(jobID: String) async throws -> [WebhookDeliveryRecord]
     /// Every attempt at a delivery, in order.

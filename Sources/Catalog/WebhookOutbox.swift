@@ -51,6 +51,17 @@ extension CatalogConnection {
         )
     }
 
+    /// Gives up a pending delivery without an attempt (its endpoint is no longer configured):
+    /// no attempt row, `reason` as its last error.
+    package func giveUpWebhookDelivery(id: String, reason: String) async throws {
+        try await execute(
+            """
+            UPDATE webhook_deliveries SET state = \(WebhookDeliveryState.failed), last_error = \(reason), next_attempt_at = NULL
+            WHERE id = \(id) AND state = \(WebhookDeliveryState.pending)
+            """
+        )
+    }
+
     package func webhookDeliveries(jobID: String) async throws -> [WebhookDeliveryRecord] {
         try await fetch(
             WebhookDeliveryRecord.self,
@@ -60,6 +71,22 @@ extension CatalogConnection {
     package func webhookAttempts(deliveryID: String) async throws -> [WebhookAttemptRecord] {
         try await fetch(
             WebhookAttemptRecord.self, "SELECT * FROM webhook_attempts WHERE delivery_id = \(deliveryID) ORDER BY attempt")
+    }
+
+    package func webhookTallies() async throws -> [WebhookTally] {
+        let rows = try await execute(
+            "SELECT state, COUNT(*) AS deliveries FROM webhook_deliveries GROUP BY state", table: "webhook_deliveries")
+        return try rows.map { WebhookTally(state: try $0.value("state", of: "webhook_deliveries"), deliveries: try $0.int64("deliveries")) }
+            .sorted { $0.state.rawValue < $1.state.rawValue }
+    }
+
+    package func givenUpWebhookDeliveries(limit: Int) async throws -> [WebhookDeliveryRecord] {
+        try await fetch(
+            WebhookDeliveryRecord.self,
+            """
+            SELECT * FROM webhook_deliveries WHERE state = \(WebhookDeliveryState.failed)
+            ORDER BY created_at DESC, id\(dialect: .byteOrder) LIMIT \(limit)
+            """)
     }
 
     package func pendingWebhookCount() async throws -> Int {
@@ -77,6 +104,18 @@ extension CatalogBackend {
 
     public func recordWebhookAttempt(_ attempt: WebhookAttemptRecord, verdict: WebhookAttemptVerdict) async throws {
         try await transaction { try await $0.recordWebhookAttempt(attempt, verdict: verdict) }
+    }
+
+    public func giveUpWebhookDelivery(id: String, reason: String) async throws {
+        try await autocommit(#function) { try await $0.giveUpWebhookDelivery(id: id, reason: reason) }
+    }
+
+    public func webhookTallies() async throws -> [WebhookTally] {
+        try await autocommit(#function) { try await $0.webhookTallies() }
+    }
+
+    public func givenUpWebhookDeliveries(limit: Int) async throws -> [WebhookDeliveryRecord] {
+        try await autocommit(#function) { try await $0.givenUpWebhookDeliveries(limit: limit) }
     }
 
     public func webhookDeliveries(jobID: String) async throws -> [WebhookDeliveryRecord] {

@@ -65,6 +65,17 @@ public struct WebhookAttemptRecord: Codable, Sendable, Equatable {
     }
 }
 
+/// How many webhook deliveries are in one state.
+public struct WebhookTally: Codable, Sendable, Equatable {
+    public var state: WebhookDeliveryState
+    public var deliveries: Int64
+
+    public init(state: WebhookDeliveryState, deliveries: Int64) {
+        self.state = state
+        self.deliveries = deliveries
+    }
+}
+
 /// What one attempt means for its delivery.
 public enum WebhookAttemptVerdict: Sendable, Equatable {
     case delivered

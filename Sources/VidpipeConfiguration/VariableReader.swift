@@ -43,10 +43,18 @@ struct VariableReader {
     static let maximumSeconds = 1e9
 
     func seconds(_ name: String) throws(ConfigurationError) -> Double? {
+        try positive(name, unit: "seconds", maximum: Self.maximumSeconds)
+    }
+
+    /// A positive number of hours, fractions allowed (0.5 is 30 minutes), returned as hours.
+    func hours(_ name: String) throws(ConfigurationError) -> Double? {
+        try positive(name, unit: "hours", maximum: Self.maximumSeconds / 3600)
+    }
+
+    private func positive(_ name: String, unit: String, maximum: Double) throws(ConfigurationError) -> Double? {
         guard let text = string(name) else { return nil }
-        guard let value = Double(text), value > 0, value <= Self.maximumSeconds else {
-            throw ConfigurationError(variable: name,
-                                     message: "\"\(text)\" is not a positive number of seconds up to \(Int(Self.maximumSeconds))")
+        guard let value = Double(text), value > 0, value <= maximum else {
+            throw ConfigurationError(variable: name, message: "\"\(text)\" is not a positive number of \(unit) up to \(Int(maximum))")
         }
         return value
     }

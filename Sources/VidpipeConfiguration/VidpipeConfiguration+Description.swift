@@ -54,6 +54,7 @@ extension VidpipeConfiguration: CustomStringConvertible {
             "VIDPIPE_WEBHOOK_RETRY_HOURS=\(webhooks.retryHours)",
             "VIDPIPE_WEBHOOK_BACKOFF_SECONDS=\(webhooks.backoffSeconds)",
             "VIDPIPE_WEBHOOK_TIMEOUT_SECONDS=\(webhooks.timeoutSeconds)",
+            "VIDPIPE_WEBHOOK_CA_FILE=\(webhooks.caFile ?? "")",
         ]
         lines += Self.policyLines(ingest.policy) + Self.mediaLines(ingest)
         return lines.joined(separator: "\n")

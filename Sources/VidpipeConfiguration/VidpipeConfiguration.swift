@@ -3,6 +3,7 @@ import Foundation
 import Ingest
 import Kafka
 import Notifications
+import Webhooks
 
 /// Everything vidpipe can be told, read once by ``Bootstrap`` and handed to the libraries
 /// as typed settings.
@@ -47,6 +48,9 @@ public struct VidpipeConfiguration: Sendable, Equatable {
     /// How webhooks are signed and retried, `VIDPIPE_WEBHOOK_*`; the URLs are in ``ingest``
     /// (gold writes a delivery per URL).
     public var webhooks: WebhookVariables
+
+    /// The webhook sender's settings, for the endpoints configured now; nil without webhooks.
+    public var webhookSettings: WebhookSettings? { webhooks.settings(endpoints: ingest.webhookEndpoints) }
 
     /// The compiled defaults: embedded mode, nothing configured, half the machine's memory
     /// as the memory budget.

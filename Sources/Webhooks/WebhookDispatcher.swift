@@ -2,11 +2,15 @@ import Catalog
 import Execution
 import Foundation
 import Logging
+import Metrics
 
 /// How webhooks are signed, sent and retried.
 public struct WebhookSettings: Sendable, Equatable {
     /// Signs every body (`VIDPIPE_WEBHOOK_SECRET`). Never logged or shown.
     public var secret: String
+    /// The URLs configured now (`VIDPIPE_WEBHOOK_URLS`). A pending delivery to any other URL
+    /// (its endpoint was removed since its event) is given up unsent.
+    public var endpoints: Set<String>
     /// How long after its event a delivery is still retried (`VIDPIPE_WEBHOOK_RETRY_HOURS`,
     /// default 24 h); a retry that would fall later is not made and the delivery is given up.
     public var retryWindow: Duration
@@ -15,16 +19,23 @@ public struct WebhookSettings: Sendable, Equatable {
     public var backoff: BackoffPolicy
     /// Longest one attempt may take (`VIDPIPE_WEBHOOK_TIMEOUT_SECONDS`, default 10 s).
     public var timeout: Duration
+    /// PEM certificates trusted for https instead of the system's (`VIDPIPE_WEBHOOK_CA_FILE`).
+    public var caFile: String?
     /// Deliveries claimed and sent at once. Default 8.
     public var batchSize = 8
 
-    public init(secret: String, retryWindow: Duration = .seconds(24 * 3600), backoff: BackoffPolicy = Self.defaultBackoff,
-                timeout: Duration = .seconds(10)) {
+    public init(secret: String, endpoints: [WebhookEndpoint], retryWindow: Duration = .seconds(24 * 3600),
+                backoff: BackoffPolicy = Self.defaultBackoff, timeout: Duration = .seconds(10), caFile: String? = nil) {
         self.secret = secret
+        self.endpoints = Set(endpoints.map(\.url))
         self.retryWindow = retryWindow
         self.backoff = backoff
         self.timeout = timeout
+        self.caFile = caFile
     }
+
+    /// The recorded reason of a delivery given up because its endpoint was removed.
+    public static let endpointRemovedReason = "endpoint no longer in VIDPIPE_WEBHOOK_URLS"
 
     public static let defaultBackoff = BackoffPolicy(initial: .seconds(10), maximum: .seconds(3600))
 
@@ -47,7 +58,7 @@ extension WebhookSettings {
 extension WebhookSettings: CustomStringConvertible {
     /// For logs: everything but the secret.
     public var description: String {
-        "retry window \(Int(retryWindow.seconds)) s, backoff from \(backoff.initial.seconds) s, timeout \(timeout.seconds) s"
+        "\(endpoints.count) endpoints, retry window \(Int(retryWindow.seconds)) s, backoff from \(backoff.initial.seconds) s, timeout \(timeout.seconds) s"
     }
 }
 
@@ -68,7 +79,7 @@ public struct WebhookDispatcher: Sendable {
     public init(catalog: any Catalog, settings: WebhookSettings, logger: Logger) {
         self.catalog = catalog
         self.settings = settings
-        self.poster = WebhookPoster(timeout: settings.timeout)
+        self.poster = WebhookPoster(timeout: settings.timeout, caFile: settings.caFile)
         self.logger = logger
     }
 
@@ -96,12 +107,28 @@ public struct WebhookDispatcher: Sendable {
         return delivered
     }
 
+    /// Drains, then drains again as retries come due until none is pending or `wait` has
+    /// passed (zero: one pass); returns how many are still pending (nil: the count failed).
+    public func drain(retryingFor wait: Duration) async -> Int? {
+        let deadline = ContinuousClock.now + wait
+        while true {
+            await drain()
+            let pending = try? await catalog.pendingWebhookCount()
+            guard pending ?? 0 > 0, ContinuousClock.now < deadline,
+                  (try? await Task.sleep(for: min(Self.retryPoll, deadline - .now))) != nil else { return pending }
+        }
+    }
+
+    /// How often ``drain(retryingFor:)`` looks for retries that came due.
+    static let retryPoll = Duration.milliseconds(200)
+
     /// One attempt: sign with a fresh timestamp, POST, record what came back.
     private func send(_ delivery: WebhookDeliveryRecord) async -> Bool {
         var logger = logger
         logger[metadataKey: "event_id"] = "\(delivery.eventID)"
         logger[metadataKey: "event"] = "\(delivery.eventType)"
         logger[metadataKey: "endpoint"] = "\(WebhookEndpoint(delivery.url))"
+        guard settings.endpoints.contains(delivery.url) else { return await giveUpUnsent(delivery, logger: logger) }
         let body = Array(delivery.body.utf8)
         let attemptedAt = Date()
         let signature = WebhookSignature(body: body, secret: settings.secret, timestamp: Int64(attemptedAt.timeIntervalSince1970))
@@ -121,7 +148,10 @@ public struct WebhookDispatcher: Sendable {
                 "error": "\(response.error ?? "")", "attempt": "\(attempt)", "retry_in_seconds": "\(Int(at.timeIntervalSinceNow.rounded(.up)))",
             ])
         case .gaveUp:
-            logger.error("webhook given up", metadata: ["error": "\(response.error ?? "")", "attempt": "\(attempt)"])
+            // Retryable yet given up: the next attempt would have fallen outside the retry window.
+            let reason = response.isRetryable ? "retry_window" : "refused"
+            logger.error("webhook given up", metadata: ["error": "\(response.error ?? "")", "attempt": "\(attempt)", "reason": "\(reason)"])
+            Self.countGivenUp(reason: reason)
         }
         // Recorded with a few quick retries (a restarting database is back within seconds).
         // Left unrecorded, the delivery is due again when its lease ends: sent twice, same event id.
@@ -138,5 +168,26 @@ public struct WebhookDispatcher: Sendable {
             }
         }
         return false
+    }
+
+    /// Gives up a delivery whose endpoint is no longer configured, without sending it: users
+    /// remove an endpoint to stop its traffic. Recorded with the reason, no attempt row.
+    /// (Daemons sharing a catalog must therefore share one list: one with an older list
+    /// gives up deliveries to an endpoint added since.)
+    private func giveUpUnsent(_ delivery: WebhookDeliveryRecord, logger: Logger) async -> Bool {
+        do {
+            try await catalog.giveUpWebhookDelivery(id: delivery.id, reason: WebhookSettings.endpointRemovedReason)
+            logger.warning("webhook given up unsent", metadata: ["reason": "\(WebhookSettings.endpointRemovedReason)"])
+            Self.countGivenUp(reason: "endpoint_removed")
+        } catch {
+            logger.warning("webhook give-up not recorded; due again when its lease ends", metadata: ["error": "\(error)"])
+        }
+        return false
+    }
+
+    /// `vidpipe_webhooks_given_up_total{reason}`: refused (a 4xx or 3xx), retry_window (still
+    /// failing when the window ran out), endpoint_removed.
+    private static func countGivenUp(reason: String) {
+        Counter(label: "vidpipe_webhooks_given_up_total", dimensions: [("reason", reason)]).increment()
     }
 }

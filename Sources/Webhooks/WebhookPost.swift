@@ -28,16 +28,19 @@ public struct WebhookResponse: Sendable, Equatable {
 public struct WebhookPoster: Sendable {
     /// Longest one attempt may take, connecting included.
     public var timeout: Duration
+    /// PEM certificates to trust instead of the system's; nil: the system's.
+    public var caFile: String?
 
-    public init(timeout: Duration) {
+    public init(timeout: Duration, caFile: String? = nil) {
         self.timeout = timeout
+        self.caFile = caFile
     }
 
     public func post(_ body: [UInt8], to url: String, headers: [String]) async -> WebhookResponse {
         let started = ContinuousClock.now
         let transfer: CurlPost
         do {
-            transfer = try CurlPost(url: url, body: body, headers: headers, timeout: timeout)
+            transfer = try CurlPost(url: url, body: body, headers: headers, timeout: timeout, caFile: caFile)
         } catch {
             return WebhookResponse(status: nil, latency: .zero, error: error.description)
         }
@@ -85,14 +88,14 @@ final class CurlPost: @unchecked Sendable {
     /// One `curl_global_init` before any handle; a static let runs it exactly once.
     private static let globalInit: CURLcode = vp_curl_global_init_all()
 
-    init(url: String, body: [UInt8], headers: [String], timeout: Duration) throws(CurlSetupError) {
+    init(url: String, body: [UInt8], headers: [String], timeout: Duration, caFile: String?) throws(CurlSetupError) {
         guard Self.globalInit == CURLE_OK, let handle = curl_easy_init() else {
             throw CurlSetupError(description: "libcurl could not be initialised")
         }
         self.handle = handle
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
-        try configure(url: url, body: body, headers: headers, timeout: timeout)
+        try configure(url: url, body: body, headers: headers, timeout: timeout, caFile: caFile)
     }
 
     deinit {
@@ -117,7 +120,7 @@ final class CurlPost: @unchecked Sendable {
         }
     }
 
-    private func configure(url: String, body: [UInt8], headers: [String], timeout: Duration) throws(CurlSetupError) {
+    private func configure(url: String, body: [UInt8], headers: [String], timeout: Duration, caFile: String?) throws(CurlSetupError) {
         try check(vp_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), "CURLOPT_ERRORBUFFER")
         try check(url.withCString { vp_curl_setopt_string(handle, CURLOPT_URL, $0) }, "CURLOPT_URL")
         try check(vp_curl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https"), "CURLOPT_PROTOCOLS_STR")
@@ -127,6 +130,9 @@ final class CurlPost: @unchecked Sendable {
         // libcurl's defaults, stated: a webhook to a host whose certificate does not verify fails.
         try check(vp_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1), "CURLOPT_SSL_VERIFYPEER")
         try check(vp_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2), "CURLOPT_SSL_VERIFYHOST")
+        if let caFile {
+            try check(caFile.withCString { vp_curl_setopt_string(handle, CURLOPT_CAINFO, $0) }, "CURLOPT_CAINFO")
+        }
         try check(vp_curl_setopt_long(handle, CURLOPT_POST, 1), "CURLOPT_POST")
         try check(vp_curl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, body.count), "CURLOPT_POSTFIELDSIZE")
         // COPYPOSTFIELDS copies the bytes now; the array may go away after this call.

@@ -21,8 +21,14 @@ struct ProcessCommand: AsyncParsableCommand {
     @Option(help: "Recipient of this batch's notifications, in addition to EMAIL_RECEIVER.")
     var email: String?
 
+    @Option(help: ArgumentHelp("After the jobs, keep retrying webhooks not yet delivered (on their backoff) for up to this many seconds.",
+                               discussion: "Default 0: one attempt at each due webhook; `vidpipe run` or the next `vidpipe process` retries the rest.",
+                               valueName: "seconds"))
+    var webhookWait: Double = 0
+
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("name at least one video file") }
+        guard webhookWait >= 0, webhookWait.isFinite else { throw ValidationError("--webhook-wait must be 0 or more seconds") }
     }
 
     func run() async throws {
@@ -46,12 +52,12 @@ struct ProcessCommand: AsyncParsableCommand {
         }
         let outcomes = await runner.run(requests, origin: .cli) { progress.advance(with: $0) }
         progress.finish()
-        // One attempt at each due webhook; what fails stays pending for `vidpipe run`, or the
-        // next `vidpipe process`, to retry.
+        // Each due webhook (this run's and earlier runs' retries that came due) is tried; what
+        // still fails after --webhook-wait stays pending for `vidpipe run`, or the next `process`.
         var webhooksPending = 0
-        if let settings = bootstrap.configuration.webhooks.settings {
-            await WebhookDispatcher(catalog: catalog, settings: settings, logger: bootstrap.logger).drain()
-            webhooksPending = (try? await catalog.pendingWebhookCount()) ?? 0
+        if let settings = bootstrap.configuration.webhookSettings {
+            webhooksPending = await WebhookDispatcher(catalog: catalog, settings: settings, logger: bootstrap.logger)
+                .drain(retryingFor: .seconds(webhookWait)) ?? 0
         }
         try? await catalog.close()
 
@@ -70,7 +76,7 @@ struct ProcessCommand: AsyncParsableCommand {
             mail      \(layout.outbox)
             """)
             if webhooksPending > 0 {
-                print("webhooks  \(webhooksPending) not delivered yet; `vidpipe run` (or the next `vidpipe process`) retries them")
+                print("webhooks  \(webhooksPending) not delivered yet; `vidpipe run` or the next `vidpipe process` retries them (or wait here: --webhook-wait SECONDS)")
             }
         }
         if outcomes.contains(where: { !$0.isAccepted }) { throw ExitStatus.someRejected }

@@ -64,7 +64,7 @@ struct RunCommand: AsyncParsableCommand {
         services += [.init(service: bootstrap.observabilityServer(catalog: catalog, registry: metrics)), .init(service: notifier)]
         // Beside the notifier, and for the same reason after intake: jobs finishing during the
         // shutdown commit their webhooks, which its last pass sends.
-        if let settings = bootstrap.configuration.webhooks.settings {
+        if let settings = bootstrap.configuration.webhookSettings {
             services.append(.init(service: WebhookService(catalog: catalog, settings: settings, logger: logger)))
         }
         services.append(.init(service: intake))

@@ -2,6 +2,7 @@ import ArgumentParser
 import Catalog
 import Foundation
 import Ingest
+import Webhooks
 
 /// `vidpipe status [ID|PATH]`: the catalog's summary, or one job.
 struct StatusCommand: AsyncParsableCommand {
@@ -29,6 +30,34 @@ struct StatusCommand: AsyncParsableCommand {
         var lastHour: Throughput
         /// The newest failed and rejected jobs, with their reasons.
         var recentFailures: [JobRecord]
+        /// Webhook deliveries by state (pending, delivered, failed = given up).
+        var webhooks: [WebhookTally]
+        /// The newest given-up webhook deliveries, with their reasons.
+        var givenUpWebhooks: [GivenUpWebhook]
+    }
+
+    /// A given-up webhook delivery as shown: the endpoint without query or user info (they
+    /// may hold the receiver's token), no body.
+    struct GivenUpWebhook: Encodable {
+        var eventID: String
+        var event: String
+        var jobID: String
+        var endpoint: String
+        var createdAt: Date
+        var attempts: Int
+        var lastStatus: Int?
+        var reason: String?
+
+        init(_ delivery: WebhookDeliveryRecord) {
+            eventID = delivery.eventID
+            event = delivery.eventType
+            jobID = delivery.jobID
+            endpoint = WebhookEndpoint(delivery.url).description
+            createdAt = delivery.createdAt
+            attempts = delivery.attempts
+            lastStatus = delivery.lastStatus
+            reason = delivery.lastError
+        }
     }
 
     /// Jobs that finished in a window, and the bytes of their videos.
@@ -88,7 +117,9 @@ struct StatusCommand: AsyncParsableCommand {
             totals: try await inspection.catalog.jobTallies(finishedSince: nil),
             lastHour: Throughput(since: hourAgo, jobs: lastHour.map(\.jobs).reduce(0, +),
                                  videoBytes: lastHour.map(\.videoBytes).reduce(0, +), byState: lastHour),
-            recentFailures: try await inspection.catalog.jobs(matching: JobQuery(states: [.failed, .rejected], limit: failures)))
+            recentFailures: try await inspection.catalog.jobs(matching: JobQuery(states: [.failed, .rejected], limit: failures)),
+            webhooks: try await inspection.catalog.webhookTallies(),
+            givenUpWebhooks: try await inspection.catalog.givenUpWebhookDeliveries(limit: failures).map(GivenUpWebhook.init))
     }
 
     private func detail(of job: JobRecord, _ inspection: CatalogInspection) async throws -> JobDetail {
@@ -109,10 +140,18 @@ struct StatusCommand: AsyncParsableCommand {
         let hour = summary.lastHour
         print("\nlast hour: \(hour.jobs) jobs finished, \(ByteCountFormatter.string(fromByteCount: hour.videoBytes, countStyle: .file)) of video"
               + (hour.byState.isEmpty ? "" : " (" + hour.byState.map { "\($0.jobs) \($0.state.rawValue)" }.joined(separator: ", ") + ")"))
-        guard !summary.recentFailures.isEmpty else { return }
-        print("\nrecent failures:\n" + TextTable.render(header: ["JOB", "CREATED", "STATE", "FILE", "REASON"], rows: summary.recentFailures.map { job in
-            [job.id, job.createdAt.formatted(.iso8601), job.state.rawValue, (job.sourcePath as NSString).lastPathComponent,
-             "\(job.errorCode ?? "-"): \(job.errorMessage ?? "")"]
+        if !summary.recentFailures.isEmpty {
+            print("\nrecent failures:\n" + TextTable.render(header: ["JOB", "CREATED", "STATE", "FILE", "REASON"], rows: summary.recentFailures.map { job in
+                [job.id, job.createdAt.formatted(.iso8601), job.state.rawValue, (job.sourcePath as NSString).lastPathComponent,
+                 "\(job.errorCode ?? "-"): \(job.errorMessage ?? "")"]
+            }))
+        }
+        guard !summary.webhooks.isEmpty else { return }
+        print("\nwebhooks: " + summary.webhooks.map { "\($0.deliveries) \($0.state == .failed ? "given up" : $0.state.rawValue)" }.joined(separator: ", "))
+        guard !summary.givenUpWebhooks.isEmpty else { return }
+        print("\nwebhooks given up:\n" + TextTable.render(header: ["EVENT ID", "EVENT", "ENDPOINT", "ATTEMPTS", "LAST STATUS", "REASON"],
+                                                            rows: summary.givenUpWebhooks.map { hook in
+            [hook.eventID, hook.event, hook.endpoint, "\(hook.attempts)", hook.lastStatus.map { "\($0)" } ?? "-", hook.reason ?? ""]
         }))
     }
 

@@ -51,4 +51,33 @@ extension CatalogContractTests {
             #expect(try store.oracle("SELECT state FROM webhook_deliveries ORDER BY id") == ["delivered", "failed"])
         }
     }
+
+    @Test(arguments: CatalogBackend.covered)
+    func aDeliveryGivenUpUnsentKeepsItsReasonAndIsCountedAndListed(_ backend: CatalogBackend) async throws {
+        try await backend.withStore { store in
+            let catalog = try await store.open()
+            var batch = Fixture.batch()
+            let created = Fixture.date(1_700_000_020.5)
+            batch.webhooks = ["https://kept.example/hook", "https://removed.example/hook?token=x"].enumerated().map { index, url in
+                WebhookDeliveryRecord(id: "delivery-\(index)", eventID: "evt-1", jobID: batch.job.id, eventType: "video.ready",
+                                      url: url, body: "{}", createdAt: created)
+            }
+            try await catalog.commit(batch)
+            try await catalog.giveUpWebhookDelivery(id: "delivery-1", reason: "endpoint no longer in VIDPIPE_WEBHOOK_URLS")
+            // Only a pending delivery is given up: a delivered one keeps its state.
+            try await catalog.recordWebhookAttempt(
+                WebhookAttemptRecord(deliveryID: "delivery-0", attempt: 1, attemptedAt: created, status: 200, latencyMilliseconds: 3, error: nil),
+                verdict: .delivered)
+            try await catalog.giveUpWebhookDelivery(id: "delivery-0", reason: "too late")
+
+            #expect(try await catalog.webhookTallies() == [WebhookTally(state: .delivered, deliveries: 1), WebhookTally(state: .failed, deliveries: 1)])
+            let givenUp = try await catalog.givenUpWebhookDeliveries(limit: 10)
+            #expect(givenUp.map(\.id) == ["delivery-1"] && givenUp.first?.attempts == 0 && givenUp.first?.nextAttemptAt == nil)
+            #expect(givenUp.first?.lastError == "endpoint no longer in VIDPIPE_WEBHOOK_URLS")
+            #expect(try await catalog.claimWebhookDeliveries(dueBy: created.addingTimeInterval(3600), limit: 10, leaseUntil: created).isEmpty)
+            try await catalog.close()
+            #expect(try store.oracle("SELECT count(*) FROM webhook_attempts") == ["1"])
+            #expect(try store.oracle("SELECT state FROM webhook_deliveries ORDER BY id") == ["delivered", "failed"])
+        }
+    }
 }

@@ -7,6 +7,8 @@ public final class WebhookReceiver: @unchecked Sendable {
     /// One request as the receiver saw it.
     public struct Request: Decodable, Sendable {
         public var number: Int
+        /// The HTTP method (a followed redirect may turn a POST into a GET).
+        public var method: String?
         public var status: Int
         public var signature: String?
         /// Why the signature was refused (`malformed`, `mismatch`, `stale`); nil when good.
@@ -16,18 +18,22 @@ public final class WebhookReceiver: @unchecked Sendable {
         public var body: String
 
         enum CodingKeys: String, CodingKey {
-            case number, status, signature, refusal, eventID = "event_id", event, body
+            case number, method, status, signature, refusal, eventID = "event_id", event, body
         }
     }
 
     public let port: Int
     public let logPath: String
+    /// Whether it serves https (started with `--cert`).
+    public let isTLS: Bool
     private let process = Process()
 
     /// Starts a receiver (on `port`, or a free one) that answers with the fault `options`
-    /// (`["--fail-first", "1"]`, …) and logs to `logPath`, which survives restarts.
+    /// (`["--fail-first", "1"]`, …; `--cert`/`--key` for https) and logs to `logPath`, which
+    /// survives restarts.
     public init(secret: String, logPath: String, port: Int = 0, options: [String] = []) throws {
         self.logPath = logPath
+        isTLS = options.contains("--cert")
         let portFile = logPath + ".port-\(UUID().uuidString.prefix(6))"
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = [PackageDirectory.path("scripts/webhook-receiver"), "--port", "\(port)", "--port-file", portFile,
@@ -47,7 +53,7 @@ public final class WebhookReceiver: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: portFile)
     }
 
-    public var url: String { "http://127.0.0.1:\(port)/hooks" }
+    public var url: String { "\(isTLS ? "https" : "http")://127.0.0.1:\(port)/hooks" }
 
     /// Every request received so far, in arrival order.
     public func requests() throws -> [Request] {

@@ -52,7 +52,7 @@ import Execution
 /// Retry or give up: the backoff and the retry window, as the sender applies them.
 @Suite struct WebhookRetryRuleTests {
     @Test func retriesDoubleUntilTheNextWouldFallOutsideTheWindow() {
-        let settings = WebhookSettings(secret: "s", retryWindow: .seconds(3600),
+        let settings = WebhookSettings(secret: "s", endpoints: [], retryWindow: .seconds(3600),
                                        backoff: BackoffPolicy(initial: .seconds(10), maximum: .seconds(3600)), timeout: .seconds(5))
         let created = Date(timeIntervalSince1970: 1_700_000_000)
         let failure = WebhookResponse(status: 503, latency: .milliseconds(4), error: "HTTP 503")
