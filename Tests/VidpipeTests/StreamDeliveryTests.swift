@@ -54,13 +54,17 @@ import VidpipeTestSupport
             (try? postgres.psql("SELECT state FROM webhook_deliveries")) == ["delivered"]
         }
         #expect(delivered, "\(daemon.log.suffix(3000))")
-        #expect(try await daemon.stop(within: 30) == 0)
-
         let master = try #require(try postgres.psql("SELECT hls_master_path FROM videos").first)
         let videoID = try #require(try postgres.psql("SELECT id FROM videos").first)
         let event = try #require(events.first)
         #expect(events.map(\.key) == ["stream"])
         #expect(event.json["hls_master_path"]?.text == master, "the processed event: \(event.value)")
+        // The request again: answered from the catalog, not run again, with the same place to play.
+        try service.oracle.produce(service.requests, key: "stream", value: ServiceLake.request(id: "stream", path: clip))
+        let answered = try await service.oracle.waitForMessages(service.processed, count: 2, within: 60)
+        #expect(answered.last?.json["hls_master_path"]?.text == master, "the answer from the catalog: \(answered.last?.value ?? "none")")
+        #expect(try await daemon.stop(within: 30) == 0)
+
         #expect(try JSONSchemaOracle.violations(of: Data(event.value.utf8), schema: "processed-event") == [], "\(event.value)")
         try Self.expectPlayableAndAnnounced(master: master, videoID: videoID, lake: service.lake, source: clip, receiver: receiver)
     }
