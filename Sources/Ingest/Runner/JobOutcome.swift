@@ -40,7 +40,8 @@ public struct JobOutcome: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case jobID = "job_id", requestID = "request_id", path, state, verdict, errorCode = "error_code", message
         case videoID = "video_id", duplicateOf = "duplicate_of", sha256, durationSeconds = "duration_seconds"
-        case findings, loudness, decode, renditions, hlsMasterPath = "hls_master_path", notifications, logPath = "log_path", recorded, retryOf = "retry_of"
+        case findings, loudness, decode, renditions, hlsMasterPath = "hls_master_path", notifications, logPath = "log_path"
+        case recorded, retryOf = "retry_of"
     }
 }
 
@@ -75,8 +76,8 @@ extension JobOutcome {
             verdict: job.verdict, errorCode: job.errorCode, message: job.errorMessage, videoID: job.videoID,
             duplicateOf: job.duplicateOf, sha256: result.sha256, durationSeconds: result.durationSeconds,
             findings: result.findings.map(PolicyFinding.init(recorded:)), loudness: result.loudness, decode: result.decode,
-            renditions: result.renditions, hlsMasterPath: result.video?.hlsMasterPath, notifications: result.emails.map(\.messageID),
-            logPath: ticket.log.path, recorded: true, retryOf: ticket.retryOf)
+            renditions: result.renditions, hlsMasterPath: result.video?.hlsMasterPath,
+            notifications: result.emails.map(\.messageID), logPath: ticket.log.path, recorded: true, retryOf: ticket.retryOf)
     }
 
     init(result: JobResult?, committed: Bool, goldError: (any Error)?, ticket: JobTicket, run: DAGRunResult) {
