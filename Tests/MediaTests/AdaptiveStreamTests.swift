@@ -116,14 +116,14 @@ struct AdaptiveStreamTests {
         let master = try CommandLineTool.run("ffmpeg", ["-nostdin", "-v", "error", "-i", stream.masterPath, "-map", "0", "-f", "null", "-"])
         #expect(master.status == 0 && master.stderr.isEmpty, "decoding the master: \(master.stderr)")
 
-        let sourceFrames = try Self.frameCount(made.scratch.path("source.mp4"))
+        let sourceFrames = try CommandLineTool.videoFrameCount(made.scratch.path("source.mp4"))
         let playlists = stream.variants.map(\.playlist) + stream.audio.map(\.playlist)
         for playlist in playlists {
             let path = made.directory + "/" + playlist
             let decode = try CommandLineTool.run("ffmpeg", ["-nostdin", "-v", "error", "-i", path, "-f", "null", "-"])
             #expect(decode.status == 0 && decode.stderr.isEmpty, "\(playlist) decodes with: \(decode.stderr)")
             if !playlist.hasPrefix("audio") {
-                let frames = try Self.frameCount(path)
+                let frames = try CommandLineTool.videoFrameCount(path)
                 #expect(frames == sourceFrames, "\(playlist): \(frames) frames, source \(sourceFrames)")
             }
         }
@@ -227,13 +227,6 @@ struct AdaptiveStreamTests {
         #expect(problems.contains("segment 360p_00002.m4s of 360p.m3u8 is empty (0 bytes)"), "\(problems)")
         #expect(problems.contains("segment audio_96k_00000.m4s of audio_96k.m3u8 is missing"), "\(problems)")
         #expect(problems.count == 3, "\(problems)")
-    }
-
-    static func frameCount(_ path: String) throws -> Int {
-        let output = try CommandLineTool.checked("ffprobe", ["-v", "error", "-select_streams", "v:0", "-count_frames", "-show_entries",
-                                                             "stream=nb_read_frames", "-of", "csv=p=0", path])
-        // A playlist prints its program's stream and the stream itself: the same count twice.
-        return String(decoding: output.stdout, as: UTF8.self).split(separator: "\n").first.flatMap { Int($0) } ?? -1
     }
 
     /// Bytes of a track's segments over its duration as ffprobe reads it.

@@ -71,6 +71,22 @@ public struct S3Oracle: Sendable {
         try get(bucket: bucket, key: key, to: path)
     }
 
+    /// Downloads every object under the folder an `s3://bucket/prefix` URI names into
+    /// `directory`, each at its key's path below the prefix.
+    ///
+    /// - Returns: the relative paths downloaded, sorted.
+    @discardableResult
+    public func downloadFolder(_ uri: String, to directory: String) throws -> [String] {
+        let (bucket, prefix) = try Self.split(uri.hasSuffix("/") ? uri : uri + "/")
+        return try objects(bucket: bucket, prefix: prefix).map { object in
+            let relative = String(object.key.dropFirst(prefix.count))
+            let path = directory + "/" + relative
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try get(bucket: bucket, key: object.key, to: path)
+            return relative
+        }
+    }
+
     public func delete(bucket: String, key: String) throws {
         try curl(["-X", "DELETE", url(bucket: bucket, key: key)])
     }

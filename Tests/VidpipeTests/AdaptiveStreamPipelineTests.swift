@@ -3,7 +3,8 @@ import Testing
 import VidpipeTestSupport
 
 /// `vidpipe process` with the HLS stream on a lake on disk: where the stream lands, what the
-/// catalog, the report page and `vidpipe show` say about it, and `VIDPIPE_SEGMENT_SECONDS`.
+/// catalog, the report page and `vidpipe show` say about it, `VIDPIPE_SEGMENT_SECONDS`, and a
+/// segment broken while the job runs.
 @Suite struct AdaptiveStreamPipelineTests {
     @Test func theStreamLandsInTheSilverFolderAndEveryReaderLinksIt() throws {
         let lake = try TestLake(environment: ["VIDPIPE_SEGMENT_SECONDS": "2"])
@@ -32,6 +33,54 @@ import VidpipeTestSupport
         let json = try lake.vidpipe(["show", videoID, "--json"])
         let document = try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any]
         #expect((document?["video"] as? [String: Any])?["hls_master_path"] as? String == master)
+    }
+
+    /// How the test breaks a finished segment under a running job, and what vidpipe must say.
+    enum SegmentFault: String, CaseIterable, Sendable {
+        case truncated, deleted
+
+        var expected: String { self == .truncated ? "is truncated" : "is missing" }
+
+        func apply(to path: String) throws {
+            guard self == .truncated else { return try FileManager.default.removeItem(atPath: path) }
+            let segment = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+            defer { try? segment.close() }
+            try segment.truncate(atOffset: try segment.seekToEnd() / 2)
+        }
+    }
+
+    /// vidpipe's own check of the stream, met inside a running job: the test breaks a
+    /// finished segment in the job's working folder while the job still decodes and encodes
+    /// (segment 0, once segment 1 exists: the muxer writes a segment whole when the next one
+    /// starts). The job fails with `stream_output_invalid` naming that segment, and nothing
+    /// of the stream reaches the catalog, the silver folder or stays in staging.
+    @Test(arguments: SegmentFault.allCases)
+    func aSegmentBrokenWhileTheJobEncodesFailsTheJobAndPublishesNothing(_ fault: SegmentFault) async throws {
+        let lake = try TestLake(environment: ["VIDPIPE_RENDITIONS": "240p:240:300:64", "VIDPIPE_SEGMENT_SECONDS": "1"])
+        defer { lake.remove() }
+        // 1080p for 15 s: seconds of decoding after segment 1 is written (2.9 s measured here).
+        let clip = try lake.distinctClip("long.mp4", size: "1920x1080", seconds: 15)
+        let job = try DaemonProcess(lake, name: "process", arguments: ["process", "--json", clip])
+        try await waitUntil("the job's second segment", timeout: .seconds(120), every: .milliseconds(10)) {
+            let streams = lake.entries(of: lake.staging).filter { !$0.hasSuffix(".lock") }.map { lake.staging + "/" + $0 + "/hls" }
+            guard let hls = streams.first, FileManager.default.fileExists(atPath: hls + "/240p_00001.m4s") else { return false }
+            try fault.apply(to: hls + "/240p_00000.m4s")
+            return true
+        }
+        #expect(job.process.isRunning, "the job ended before its segment was broken: nothing here met the check")
+        #expect(try await eventually(within: 180) { !job.process.isRunning }, "\(job.log.suffix(2000))")
+        #expect(job.process.terminationStatus == 1, "\(job.log.suffix(2000))")
+
+        let outcome = try #require(try JSONDecoder.snakeCase.decode(ProcessReport.self, from: job.output).jobs.first)
+        #expect(outcome.state == "rejected" && outcome.errorCode == "stream_output_invalid", "\(outcome)")
+        #expect(outcome.message?.contains("segment 240p_00000.m4s of 240p.m3u8 \(fault.expected)") == true, "\(outcome.message ?? "no message")")
+        #expect(outcome.hlsMasterPath == nil)
+        // The catalog has the job, failed for that reason, and no video: no row names the stream.
+        #expect(try lake.query("SELECT state, error_code FROM jobs") == [["state": .string("rejected"), "error_code": .string("stream_output_invalid")]])
+        #expect(try lake.query("SELECT id FROM videos").isEmpty)
+        // The lake holds no silver folder, and the job's working folder went with its stream.
+        #expect(lake.entries(of: lake.silver).isEmpty, "published: \(lake.entries(of: lake.silver))")
+        #expect(lake.entries(of: lake.staging).isEmpty, "left in staging: \(lake.entries(of: lake.staging))")
     }
 
     @Test func segmentSecondsZeroWritesNoStreamAndAnOutOfRangeValueIsRefused() throws {

@@ -31,13 +31,6 @@ import VidpipeTestSupport
         #expect(scraped == expected, "metrics \(scraped) vs catalog \(expected)", sourceLocation: sourceLocation)
     }
 
-    /// Frames the ffmpeg CLI decodes from `path`'s video stream.
-    private static func decodedFrames(_ path: String) throws -> Double {
-        let output = try CommandLineTool.checked("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0",
-                                                             "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path]).text
-        return Double(output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
-    }
-
     private static func size(_ path: String) throws -> Double {
         Double((try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? -1)
     }
@@ -84,7 +77,7 @@ import VidpipeTestSupport
             #expect(scrape.value("vidpipe_task_duration_seconds_count", ["task": task]) == row["n"]?.number, "task \(task)")
         }
         // The two new videos were decoded; the duplicate and the empty file were not.
-        let frames = try Self.decodedFrames(clips[0]) + Self.decodedFrames(clips[1])
+        let frames = Double(try CommandLineTool.videoFrameCount(clips[0]) + CommandLineTool.videoFrameCount(clips[1]))
         #expect(scrape.value("vidpipe_decode_frames_total") == frames)
         let hashed = try lake.query("""
             SELECT j.source_path AS path FROM jobs j JOIN task_runs t ON t.job_id = j.id
@@ -161,7 +154,7 @@ import VidpipeTestSupport
         let scrape = try endpoint.scrape()
         Self.expectJobCountsMatch(scrape, catalog: try service.rows("SELECT state, verdict FROM jobs"))
         #expect(scrape.value("vidpipe_intake_queue_depth", ["origin": "kafka"]) == 0)
-        let frames = try Self.decodedFrames(clips[0]) + Self.decodedFrames(clips[1])
+        let frames = Double(try CommandLineTool.videoFrameCount(clips[0]) + CommandLineTool.videoFrameCount(clips[1]))
         #expect(scrape.value("vidpipe_decode_frames_total") == frames)
         // The notifier's backlog, as the catalog counts it once the mail has gone out.
         #expect(try await eventually(within: 30) {

@@ -219,13 +219,9 @@ struct S3Lake {
     init(variables given: [String: String]? = nil, extra: [String: String] = [:]) throws {
         variables = try given ?? S3TestServer.variables()
         oracle = S3Oracle(variables: variables)
-        bucket = S3TestServer.uniqueBucket("lake")
-        try oracle.createBucket(bucket)
         local = try TestLake()
-        local.environment = variables.merging([
-            "VIDPIPE_DATALAKE": "s3://\(bucket)/lake", "VIDPIPE_STATE_DIR": local.root,
-            "VIDPIPE_SCRATCH": local.scratch.path("scratch"), "VIDPIPE_CATALOG": local.catalog,
-        ]) { _, new in new }.merging(extra) { _, new in new }
+        bucket = try local.moveToBucket(oracle)
+        local.environment.merge(extra) { _, new in new }
     }
 
     func objects() throws -> [S3Oracle.Object] { try oracle.objects(bucket: bucket) }

@@ -13,17 +13,14 @@ struct S3ServiceModeTests {
         var service: ServiceLake
         let postgres: TestDatabase
         let store: S3Oracle
-        let bucket = S3TestServer.uniqueBucket("service")
+        let bucket: String
 
         init(_ extra: [String: String] = [:]) throws {
             postgres = try TestDatabase.create()
             store = S3Oracle(variables: try S3TestServer.variables())
-            try store.createBucket(bucket)
             service = try ServiceLake()
-            service.lake.environment.merge(store.variables.merging([
-                "PG_CONN_URI": postgres.uri, "VIDPIPE_DATALAKE": "s3://\(bucket)/lake", "VIDPIPE_STATE_DIR": service.lake.root,
-                "VIDPIPE_SCRATCH": service.lake.scratch.path("scratch"),
-            ]) { _, new in new }.merging(extra) { _, new in new }) { _, new in new }
+            bucket = try service.lake.moveToBucket(store, bucket: S3TestServer.uniqueBucket("service"))
+            service.lake.environment.merge(["PG_CONN_URI": postgres.uri].merging(extra) { _, new in new }) { _, new in new }
         }
 
         func remove() {

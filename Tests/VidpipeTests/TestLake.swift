@@ -142,6 +142,7 @@ struct ProcessReport: Decodable {
         var videoId: String?
         var duplicateOf: String?
         var sha256: String?
+        var hlsMasterPath: String?
         var logPath: String
         var recorded: Bool
     }

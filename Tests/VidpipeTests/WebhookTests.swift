@@ -11,11 +11,16 @@ import VidpipeTestSupport
 
     /// A lake whose jobs tell `receivers`, with fast retries so the tests need no long waits.
     static func lake(_ receivers: [WebhookReceiver], extra: [String: String] = [:]) throws -> TestLake {
-        try TestLake(environment: [
+        try TestLake(environment: environment(receivers).merging(extra) { _, new in new })
+    }
+
+    /// The variables that make jobs tell `receivers` (retries fast, no renditions).
+    static func environment(_ receivers: [WebhookReceiver]) -> [String: String] {
+        [
             "VIDPIPE_WEBHOOK_URLS": receivers.map(\.url).joined(separator: ", "), "VIDPIPE_WEBHOOK_SECRET": secret,
             "VIDPIPE_WEBHOOK_BACKOFF_SECONDS": "0.2", "VIDPIPE_WEBHOOK_TIMEOUT_SECONDS": "5", "VIDPIPE_MISSING_SIDECAR": "ignore",
             "VIDPIPE_RENDITIONS": "none", "VIDPIPE_INBOX_POLL_SECONDS": "0.2",
-        ].merging(extra) { _, new in new })
+        ]
     }
 
     static func receiver(_ lake: ScratchDirectory, _ name: String, port: Int = 0, options: [String] = []) throws -> WebhookReceiver {

@@ -23,6 +23,10 @@ public struct JobOutcome: Sendable, Codable, Equatable {
     /// Frames decoded and expected, decode errors; nil when the job did not decode the file.
     public var decode: QCDecodeSummary?
     public var renditions: [RenditionRecord]
+    /// The HLS master playlist, as the catalog's `videos.hls_master_path` names it (a path,
+    /// or an `s3://` URI for a lake in object storage): where a player finds the video.
+    /// Nil when the job wrote no stream.
+    public var hlsMasterPath: String?
     public var notifications: [String]
     public var logPath: String
     /// False when even the catalog write failed: the request must be offered again.
@@ -36,7 +40,8 @@ public struct JobOutcome: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case jobID = "job_id", requestID = "request_id", path, state, verdict, errorCode = "error_code", message
         case videoID = "video_id", duplicateOf = "duplicate_of", sha256, durationSeconds = "duration_seconds"
-        case findings, loudness, decode, renditions, notifications, logPath = "log_path", recorded, retryOf = "retry_of"
+        case findings, loudness, decode, renditions, hlsMasterPath = "hls_master_path", notifications, logPath = "log_path"
+        case recorded, retryOf = "retry_of"
     }
 }
 
@@ -46,7 +51,10 @@ extension JobOutcome {
     public static func recorded(_ job: JobRecord, in catalog: any Catalog) async throws -> JobOutcome {
         var outcome = JobOutcome(recorded: job)
         outcome.findings = try await catalog.findings(jobID: job.id).map(PolicyFinding.init(recorded:))
-        if let videoID = job.videoID { outcome.renditions = try await catalog.renditions(videoID: videoID) }
+        if let videoID = job.videoID {
+            outcome.renditions = try await catalog.renditions(videoID: videoID)
+            outcome.hlsMasterPath = try await catalog.video(id: videoID)?.hlsMasterPath
+        }
         outcome.notifications = try await catalog.notifications(jobID: job.id).map(\.id)
         return outcome
     }
@@ -68,8 +76,8 @@ extension JobOutcome {
             verdict: job.verdict, errorCode: job.errorCode, message: job.errorMessage, videoID: job.videoID,
             duplicateOf: job.duplicateOf, sha256: result.sha256, durationSeconds: result.durationSeconds,
             findings: result.findings.map(PolicyFinding.init(recorded:)), loudness: result.loudness, decode: result.decode,
-            renditions: result.renditions, notifications: result.emails.map(\.messageID),
-            logPath: ticket.log.path, recorded: true, retryOf: ticket.retryOf)
+            renditions: result.renditions, hlsMasterPath: result.video?.hlsMasterPath,
+            notifications: result.emails.map(\.messageID), logPath: ticket.log.path, recorded: true, retryOf: ticket.retryOf)
     }
 
     init(result: JobResult?, committed: Bool, goldError: (any Error)?, ticket: JobTicket, run: DAGRunResult) {

@@ -112,7 +112,7 @@ public struct JobRunner: Sendable {
         if gold.committed == nil, let videoID = run.values[BronzeStage.newContent]?.videoID {
             await lake.discardSilver(jobID: ticket.id, videoID: videoID)
         }
-        staging?.end(recorded: gold.committed != nil)
+        staging?.end(publishing: gold.committed != nil && gold.result?.video != nil)
         if gold.committed != nil { countBytes(of: run) }
         if let video = ticket.log.videoID { logger[metadataKey: LogKeys.video] = "\(video)" }
         bronze.releaseScratch(of: ticket)

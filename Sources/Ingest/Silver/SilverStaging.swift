@@ -32,10 +32,12 @@ enum SilverStaging {
             }
         }
 
-        /// Ends the lease. Outputs of an unrecorded job are removed; a recorded job's stay
-        /// for recovery to publish if gold could not (none are left once it has).
-        func end(recorded: Bool) {
-            if !recorded { try? FileManager.default.removeItem(atPath: folder) }
+        /// Ends the lease. The outputs stay only when `publishing`: a job recorded with a
+        /// video, whose outputs recovery publishes if gold could not (none are left once it
+        /// has). Any other job's are removed now, as recovery would remove them: an
+        /// unrecorded job's, and a recorded failure's (e.g. a stream that failed its check).
+        func end(publishing: Bool) {
+            if !publishing { try? FileManager.default.removeItem(atPath: folder) }
             unlink(lockPath)
         }
 
@@ -69,11 +71,11 @@ enum SilverStaging {
                     try await publish(jobID, videoID)
                     logger.notice("published the silver outputs of a recorded job that stopped before moving them",
                                   metadata: [LogKeys.job: "\(jobID)", LogKeys.video: "\(videoID)"])
-                    lease.end(recorded: true)
+                    lease.end(publishing: true)
                 } else {
                     logger.notice("removed the staged silver outputs of a job that was never recorded",
                                   metadata: [LogKeys.job: "\(jobID)"])
-                    lease.end(recorded: false)
+                    lease.end(publishing: false)
                 }
             } catch {
                 // The catalog cannot tell yet: keep the folder for the next start.

@@ -137,7 +137,10 @@ struct TrackMeasurement {
         initSegment = Array(initData)
         var sizes: [Int64] = []
         for segment in playlist.segments {
-            let attributes = try FileManager.default.attributesOfItem(atPath: directory + "/" + segment.uri)
+            // Gone since the muxer wrote it: say so as the check would, not as a Foundation error.
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: directory + "/" + segment.uri) else {
+                throw StreamWriteFailure("segment \(segment.uri) of \(name).m3u8 is missing")
+            }
             sizes.append((attributes[.size] as? NSNumber)?.int64Value ?? 0)
         }
         durationSeconds = playlist.durationSeconds
