@@ -270,8 +270,9 @@ struct AdaptiveStreamTests {
         #expect(problems.count == 3, "\(problems)")
     }
 
-    static func frameCount(_ path: String) throws -> Int {
-        let output = try CommandLineTool.checked("ffprobe", ["-v", "error", "-select_streams", "v:0", "-count_frames", "-show_entries",
+    /// Frames ffprobe decodes from `stream` (`v:0`: the first video stream) of `path`.
+    static func frameCount(_ path: String, stream: String = "v:0") throws -> Int {
+        let output = try CommandLineTool.checked("ffprobe", ["-v", "error", "-select_streams", stream, "-count_frames", "-show_entries",
                                                              "stream=nb_read_frames", "-of", "csv=p=0", path])
         // A playlist prints its program's stream and the stream itself: the same count twice.
         return String(decoding: output.stdout, as: UTF8.self).split(separator: "\n").first.flatMap { Int($0) } ?? -1

@@ -95,10 +95,8 @@ extension AdaptiveStreamTests {
                 let decode = try CommandLineTool.run("ffmpeg", ["-nostdin", "-v", "error", "-i", manifest, "-map", "0:" + selected, "-f", "null", "-"])
                 #expect(decode.status == 0 && decode.stderr.isEmpty, "decoding \(selected) of \(manifest): \(decode.stderr)")
                 guard kind == "v" else { continue }
-                let frames = try CommandLineTool.checked("ffprobe", ["-v", "error", "-select_streams", selected, "-count_frames", "-show_entries",
-                                                                     "stream=nb_read_frames", "-of", "csv=p=0", manifest])
-                let counted = frames.text.split(separator: "\n").first.flatMap { Int($0) }
-                #expect(counted == sourceFrames, "\(selected): \(counted ?? -1) frames, source \(sourceFrames)")
+                let counted = try Self.frameCount(manifest, stream: selected)
+                #expect(counted == sourceFrames, "\(selected): \(counted) frames, source \(sourceFrames)")
             }
         }
     }

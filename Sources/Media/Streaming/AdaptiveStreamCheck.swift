@@ -32,18 +32,8 @@ public enum AdaptiveStreamCheck {
         var found: [String] = []
         for representation in manifest.representations {
             if representation.segments.isEmpty { found.append("representation \(representation.id) of \(name) names no segment") }
-            if let initSegment = representation.initSegment {
-                if let problem = segmentProblem(directory + "/" + initSegment, name: "init segment \(initSegment) of \(name)", required: ["ftyp", "moov"]) {
-                    found.append(problem)
-                }
-            } else {
-                found.append("representation \(representation.id) of \(name) names no init segment")
-            }
-            for segment in representation.segments {
-                if let problem = segmentProblem(directory + "/" + segment, name: "segment \(segment) of \(name)", required: ["moof", "mdat"]) {
-                    found.append(problem)
-                }
-            }
+            if representation.initSegment == nil { found.append("representation \(representation.id) of \(name) names no init segment") }
+            found += problems(initSegment: representation.initSegment, segments: representation.segments, namedBy: name, in: directory)
         }
         return found
     }
@@ -55,19 +45,19 @@ public enum AdaptiveStreamCheck {
         var found: [String] = []
         if !playlist.isComplete { found.append("media playlist \(uri) has no #EXT-X-ENDLIST: it was not finished") }
         if playlist.segments.isEmpty { found.append("media playlist \(uri) lists no segment") }
-        if let initURI = playlist.initSegmentURI {
-            if let problem = segmentProblem(directory + "/" + initURI, name: "init segment \(initURI) of \(uri)", required: ["ftyp", "moov"]) {
-                found.append(problem)
-            }
-        } else {
-            found.append("media playlist \(uri) names no init segment (#EXT-X-MAP)")
+        if playlist.initSegmentURI == nil { found.append("media playlist \(uri) names no init segment (#EXT-X-MAP)") }
+        return found + problems(initSegment: playlist.initSegmentURI, segments: playlist.segments.map(\.uri), namedBy: uri, in: directory)
+    }
+
+    /// The faults of the files one playlist or representation names, each line naming the
+    /// file and `source`.
+    private static func problems(initSegment: String?, segments: [String], namedBy source: String, in directory: String) -> [String] {
+        let initProblem = initSegment.flatMap {
+            segmentProblem(directory + "/" + $0, name: "init segment \($0) of \(source)", required: ["ftyp", "moov"])
         }
-        for segment in playlist.segments {
-            if let problem = segmentProblem(directory + "/" + segment.uri, name: "segment \(segment.uri) of \(uri)", required: ["moof", "mdat"]) {
-                found.append(problem)
-            }
+        return (initProblem.map { [$0] } ?? []) + segments.compactMap {
+            segmentProblem(directory + "/" + $0, name: "segment \($0) of \(source)", required: ["moof", "mdat"])
         }
-        return found
     }
 
     private static func segmentProblem(_ path: String, name: String, required: [String]) -> String? {
