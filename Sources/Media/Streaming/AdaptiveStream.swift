@@ -151,8 +151,9 @@ struct TrackMeasurement {
     /// Ticks per second of the track's timestamps (its `mdhd`).
     let timescale: Int
     /// When the first segment's first sample is shown, in ``timescale`` ticks (B-frames put it
-    /// after the decode time the fragment starts at).
-    let startTicks: Int
+    /// after the decode time the fragment starts at); nil when its header cannot be read
+    /// (only the DASH manifest needs it).
+    let startTicks: Int?
     let durationSeconds: Double
     let averageBitRate: Int
     let peakBitRate: Int
@@ -169,13 +170,9 @@ struct TrackMeasurement {
         self.playlist = playlist
         self.timescale = timescale
         // A fragment's header (a few kB; 16 bytes a sample) comes before its samples.
-        let firstSegment = try playlist.segments.first.map { segment in
-            try ReadOnlyFile(path: directory + "/" + segment.uri).read(at: 0, count: 1 << 20)
-        }
-        guard let start = firstSegment.flatMap({ InitSegmentBoxes.firstPresentationTicks(Array($0)) }) else {
-            throw StreamWriteFailure("cannot read the first sample's timing (tfdt, trun) of \(playlist.segments.first?.uri ?? "the first segment of \(name).m3u8")")
-        }
-        startTicks = start
+        startTicks = playlist.segments.first
+            .flatMap { try? ReadOnlyFile(path: directory + "/" + $0.uri).read(at: 0, count: 1 << 20) }
+            .flatMap(InitSegmentBoxes.firstPresentationTicks)
         var sizes: [Int64] = []
         for segment in playlist.segments {
             let attributes = try FileManager.default.attributesOfItem(atPath: directory + "/" + segment.uri)

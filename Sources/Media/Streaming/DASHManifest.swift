@@ -31,7 +31,7 @@ struct DASHManifest {
     /// The manifest's text; throws when a track's files are not the ones its template would name.
     func xml() throws -> String {
         // Until the last track's last sample ends.
-        let duration = (video + audio).map { Double($0.track.startTicks) / Double($0.track.timescale) + $0.track.durationSeconds }.max() ?? 0
+        let duration = (video + audio).map { Double($0.track.startTicks ?? 0) / Double($0.track.timescale) + $0.track.durationSeconds }.max() ?? 0
         var lines = [
             #"<?xml version="1.0" encoding="UTF-8"?>"#,
             #"<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" profiles="urn:mpeg:dash:profile:isoff-live:2011" "#
@@ -64,6 +64,9 @@ struct DASHManifest {
         case let .audio(count):
             channels = #"        <AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="\#(count)"/>"#
         }
+        guard let startTicks = track.startTicks else {
+            throw StreamWriteFailure("cannot read the first sample's timing (tfdt, trun) of \(track.playlist.segments.first?.uri ?? representation.id)")
+        }
         guard let initSegment = track.playlist.initSegmentURI else {
             throw StreamWriteFailure("\(representation.id).m3u8 names no init segment")
         }
@@ -74,7 +77,7 @@ struct DASHManifest {
         let media = pattern.replacingOccurrences(of: "%05d", with: "$Number%05d$")
         return [#"      <Representation \#(attributes)>"#] + (channels.map { [$0] } ?? []) + [
             #"        <SegmentTemplate timescale="\#(track.timescale)" initialization="\#(xmlEscaped(initSegment))" media="\#(xmlEscaped(media))" startNumber="0">"#,
-            "          <SegmentTimeline>" + timeline(track).joined() + "</SegmentTimeline>",
+            "          <SegmentTimeline>" + timeline(track.playlist.segments, startTicks: startTicks, timescale: track.timescale).joined() + "</SegmentTimeline>",
             "        </SegmentTemplate>",
             "      </Representation>",
         ]
@@ -83,12 +86,12 @@ struct DASHManifest {
     /// `S` elements: the first with its start, runs of equal durations folded into `r`.
     /// Each segment starts at the first one's presentation time plus the playlist's running
     /// sum of `#EXTINF`s, in whole ticks, so rounding never accumulates.
-    static func timeline(_ track: TrackMeasurement) -> [String] {
-        var starts = [track.startTicks]
+    static func timeline(_ segments: [MediaPlaylist.Segment], startTicks: Int, timescale: Int) -> [String] {
+        var starts = [startTicks]
         var elapsed = 0.0
-        for segment in track.playlist.segments {
+        for segment in segments {
             elapsed += segment.durationSeconds
-            starts.append(track.startTicks + Int((elapsed * Double(track.timescale)).rounded()))
+            starts.append(startTicks + Int((elapsed * Double(timescale)).rounded()))
         }
         var runs: [(duration: Int, repeats: Int)] = []
         for (start, end) in zip(starts, starts.dropFirst()) {
@@ -99,7 +102,7 @@ struct DASHManifest {
             }
         }
         return runs.enumerated().map { index, run in
-            #"<S\#(index == 0 ? #" t="\#(track.startTicks)""# : "") d="\#(run.duration)"\#(run.repeats > 0 ? #" r="\#(run.repeats)""# : "")/>"#
+            #"<S\#(index == 0 ? #" t="\#(startTicks)""# : "") d="\#(run.duration)"\#(run.repeats > 0 ? #" r="\#(run.repeats)""# : "")/>"#
         }
     }
 
