@@ -98,6 +98,14 @@ extension VidpipeConfiguration {
             }
             config.ladder.segmentSeconds = seconds == 0 ? nil : seconds
         }
+        if let dash = try reader.flag("VIDPIPE_DASH") {
+            // The manifest names the HLS stream's segments: there is none without them.
+            guard !dash || config.ladder.segmentSeconds != nil else {
+                throw ConfigurationError(variable: "VIDPIPE_DASH",
+                                         message: "1 needs the HLS segments it names, but VIDPIPE_SEGMENT_SECONDS=0 turns them off: set VIDPIPE_SEGMENT_SECONDS above 0 or VIDPIPE_DASH=0")
+            }
+            config.ladder.writesDASHManifest = dash
+        }
         config.thumbnails.tiles = Int(try reader.integer("VIDPIPE_SPRITE_TILES", minimum: 1) ?? Int64(config.thumbnails.tiles))
         config.thumbnails.columns = Int(try reader.integer("VIDPIPE_SPRITE_COLUMNS", minimum: 1) ?? Int64(config.thumbnails.columns))
         return config

@@ -83,6 +83,15 @@ struct VariableReader {
         return value
     }
 
+    /// A switch: `1` on, `0` off.
+    func flag(_ name: String) throws(ConfigurationError) -> Bool? {
+        guard let text = string(name) else { return nil }
+        guard text == "0" || text == "1" else {
+            throw ConfigurationError(variable: name, message: "\"\(text)\" is not 0 or 1: give 1 to turn it on, 0 (or nothing) to leave it off")
+        }
+        return text == "1"
+    }
+
     func list(_ name: String) -> Set<String>? {
         guard let text = values[name] else { return nil }
         return Set(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })

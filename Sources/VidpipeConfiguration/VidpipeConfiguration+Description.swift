@@ -93,6 +93,7 @@ extension VidpipeConfiguration: CustomStringConvertible {
             "VIDPIPE_RENDITIONS=\(ingest.ladder.rungs.isEmpty ? "none" : ingest.ladder.rungs.map(LadderSyntax.describe).joined(separator: ","))",
             "VIDPIPE_X264_PRESET=\(ingest.ladder.preset)",
             "VIDPIPE_SEGMENT_SECONDS=\(ingest.ladder.segmentSeconds.map { String(format: "%g", $0) } ?? "0")",
+            "VIDPIPE_DASH=\(ingest.ladder.writesDASHManifest ? 1 : 0)",
             "VIDPIPE_SPRITE_TILES=\(ingest.thumbnails.tiles)",
             "VIDPIPE_SPRITE_COLUMNS=\(ingest.thumbnails.columns)",
         ]

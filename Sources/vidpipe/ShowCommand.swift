@@ -2,6 +2,7 @@ import ArgumentParser
 import Catalog
 import Foundation
 import Ingest
+import Media
 
 /// `vidpipe show ID|PATH|SHA256`: everything the catalog and the lake know about one
 /// video or job.
@@ -36,6 +37,8 @@ struct ShowCommand: AsyncParsableCommand {
         var silverFolder: String?
         /// `report.html` in the silver folder, when it has been written.
         var reportPath: String?
+        /// The DASH manifest beside the HLS master playlist, when one was written (`VIDPIPE_DASH=1`).
+        var dashManifestPath: String?
     }
 
     /// A video row with its probe and sidecar as JSON rather than text.
@@ -130,6 +133,13 @@ struct ShowCommand: AsyncParsableCommand {
         let report = await folder.asyncMap { await inspection.bootstrap.lakeEntryExists($0 + "/report.html") ? $0 + "/report.html" : nil } ?? nil
         // In object storage a folder is a key prefix: it is there when its report page is.
         let silver = inspection.layout.isObjectStore ? (report == nil ? nil : folder) : folder.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
+        // The manifest has no catalog column: it sits beside the master playlist, when written.
+        let dash = await video?.hlsMasterPath.asyncMap { master in
+            // String surgery, not NSString, which would fold the `//` of an s3:// location.
+            let path = master.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+                + "/" + AdaptiveStreamResult.dashManifestName
+            return await inspection.bootstrap.lakeEntryExists(path) ? path : nil
+        } ?? nil
         let related = if let videoID { try await catalog.jobs(videoID: videoID) } else { try await catalog.jobs(sourcePath: job.sourcePath) }
         return Document(
             job: job,
@@ -141,7 +151,7 @@ struct ShowCommand: AsyncParsableCommand {
             sceneCuts: try await video.asyncMap { try await catalog.sceneCuts(videoID: $0.id) }?.map { SceneCut(seconds: $0.seconds, score: $0.score) } ?? [],
             notifications: try await catalog.notifications(jobID: job.id).map(Notification.init),
             taskRuns: try inspection.inDAGOrder(try await catalog.taskRuns(jobID: job.id)),
-            logPath: job.logPath, silverFolder: silver, reportPath: report)
+            logPath: job.logPath, silverFolder: silver, reportPath: report, dashManifestPath: dash)
     }
 
     private static func text(_ document: Document) -> String {
@@ -176,6 +186,7 @@ struct ShowCommand: AsyncParsableCommand {
         if let folder = document.silverFolder { lines.append("silver     \(folder)") }
         if let report = document.reportPath { lines.append("report     \(report)") }
         if let master = document.video?.hlsMasterPath { lines.append("hls        \(master)") }
+        if let manifest = document.dashManifestPath { lines.append("dash       \(manifest)") }
         if let log = document.logPath { lines.append("log        \(log)") }
         if !document.qc.findings.isEmpty { lines.append("\nfindings:\n" + FindingLines.render(document.qc.findings)) }
         if !document.renditions.isEmpty {

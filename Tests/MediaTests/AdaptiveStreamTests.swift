@@ -9,12 +9,12 @@ struct AdaptiveStreamTests {
     init() { FFmpegLibraries.setLogLevel(.error) }
 
     /// Three rungs, two audio bit rates (so two audio groups); 3-second segments, which the
-    /// ladder's 2-second keyframe interval alone would not land on.
+    /// ladder's 2-second keyframe interval alone would not land on; the DASH manifest too.
     static let ladder = RenditionLadder(rungs: [
         .init(name: "360p", height: 360, videoBitRate: 800_000, audioBitRate: 128_000),
         .init(name: "240p", height: 240, videoBitRate: 400_000, audioBitRate: 96_000),
         .init(name: "180p", height: 180, videoBitRate: 250_000, audioBitRate: 96_000),
-    ], segmentSeconds: 3)
+    ], segmentSeconds: 3, writesDASHManifest: true)
 
     struct Fixture: CustomTestStringConvertible, Sendable {
         var name: String
@@ -83,19 +83,46 @@ struct AdaptiveStreamTests {
         return (initURI, segments)
     }
 
-    /// ffprobe's packets of one segment (init + fragment): pts, duration (ffprobe leaves it
-    /// N/A in fragments: then `frameSeconds`), key flag.
+    /// ffprobe's packets of one segment (init + fragment): pts, duration, key flag.
+    ///
+    /// FFmpeg 5.1's MP4 reader leaves a video packet's duration to a guess from the SPS's
+    /// timing when the track has composition offsets (B-frames), and x264's SPS states the
+    /// encoder's 1/15360 s time base, which it refuses as a frame rate: ffprobe prints `N/A`
+    /// for every such packet, in the progressive MP4 as much as in the segments. Those take
+    /// `frameSeconds`; the durations stored in the segments are checked by
+    /// ``storedEnd(initSegment:segment:in:)``.
     static func packets(initSegment: String, segment: String, frameSeconds: Double, in scratch: ScratchDirectory) throws -> [(pts: Double, duration: Double, key: Bool)] {
+        try packets(joined(initSegment, segment, in: scratch), in: scratch).map { ($0.pts, $0.duration ?? frameSeconds, $0.key) }
+    }
+
+    /// Init + fragment in one file, as a player feeds them to its demuxer.
+    static func joined(_ initSegment: String, _ segment: String, in scratch: ScratchDirectory) throws -> String {
         let joined = scratch.path("joined.mp4")
         var bytes = try Data(contentsOf: URL(fileURLWithPath: initSegment))
         bytes.append(try Data(contentsOf: URL(fileURLWithPath: segment)))
         try bytes.write(to: URL(fileURLWithPath: joined))
+        return joined
+    }
+
+    /// Where a segment's samples end by the durations stored in it (`trun`/`tfhd`), seconds:
+    /// ffprobe's stream duration of init + fragment, which its reader sums from them on top of
+    /// the fragment's decode time (`tfdt`).
+    static func storedEnd(initSegment: String, segment: String, in scratch: ScratchDirectory) throws -> Double {
+        let output = try CommandLineTool.checked("ffprobe", ["-v", "error", "-show_entries", "stream=duration_ts,time_base", "-of", "csv=p=0",
+                                                             try joined(initSegment, segment, in: scratch)], in: scratch.url)
+        let fields = output.text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",")
+        let timeBase = try #require(fields.first.flatMap { Rational(parsing: String($0)) }?.value, "\(output.text)")
+        return try #require(fields.last.flatMap { Double($0) }, "\(output.text)") * timeBase
+    }
+
+    /// ffprobe's packets of a one-track file, in decode order; nil for a duration it prints as `N/A`.
+    static func packets(_ path: String, in scratch: ScratchDirectory) throws -> [(pts: Double, duration: Double?, key: Bool)] {
         let output = try CommandLineTool.checked("ffprobe", ["-v", "error", "-show_entries", "packet=pts_time,duration_time,flags",
-                                                             "-of", "csv=p=0", joined], in: scratch.url)
-        return String(decoding: output.stdout, as: UTF8.self).split(separator: "\n").compactMap { line in
+                                                             "-of", "csv=p=0", path], in: scratch.url)
+        return output.text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
             guard fields.count >= 3, let pts = Double(fields[0]) else { return nil }
-            return (pts, Double(fields[1]) ?? frameSeconds, fields[2].hasPrefix("K"))
+            return (pts, Double(fields[1]), fields[2].hasPrefix("K"))
         }
     }
 
@@ -137,17 +164,31 @@ struct AdaptiveStreamTests {
         let frame = 1 / (try #require(Rational(parsing: fixture.rate)?.value))
         for playlist in stream.variants.map(\.playlist) + stream.audio.map(\.playlist) {
             let media = try Self.mediaPlaylist(made.directory + "/" + playlist)
-            let frameSeconds = playlist.hasPrefix("audio") ? 1024.0 / 48_000 : frame
+            let isAudio = playlist.hasPrefix("audio")
+            let frameSeconds = isAudio ? 1024.0 / 48_000 : frame
             #expect(media.segments.count >= 3, "\(playlist): \(media.segments.count) segments")
+            var boundary = 0.0
             for segment in media.segments {
-                let packets = try Self.packets(initSegment: made.directory + "/" + media.initURI, segment: made.directory + "/" + segment.uri,
-                                               frameSeconds: frameSeconds, in: made.scratch)
+                let initSegment = made.directory + "/" + media.initURI, file = made.directory + "/" + segment.uri
+                let packets = try Self.packets(initSegment: initSegment, segment: file, frameSeconds: frameSeconds, in: made.scratch)
+                // Each segment's stored sample durations carry it to where the next one starts
+                // (no sample left without its duration, no gap, no overlap).
+                boundary += segment.duration
+                let storedEnd = try Self.storedEnd(initSegment: initSegment, segment: file, in: made.scratch)
+                #expect(abs(storedEnd - boundary) <= 0.001, "\(segment.uri): its samples end at \(storedEnd) s, the next segment starts at \(boundary) s")
                 let first = try #require(packets.first)
                 #expect(first.key, "\(segment.uri) starts with a keyframe")
                 let start = packets.map(\.pts).min()!, end = packets.map { $0.pts + $0.duration }.max()!
                 #expect(end - start <= stream.segmentSeconds + frame + 0.001, "\(segment.uri): \(end - start) s")
                 #expect(abs(segment.duration - (end - start)) <= 0.001 + frame / 2, "\(segment.uri): EXTINF \(segment.duration), packets \(end - start)")
             }
+            // The video track lasts what the rung's progressive MP4 track lasts, by stored durations.
+            // (The MP4's audio hides the AAC priming behind an edit list; the segments carry it.)
+            guard !isAudio else { continue }
+            let mp4 = try CommandLineTool.checked("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=duration",
+                                                              "-of", "csv=p=0", made.scratch.path("out/" + playlist.replacingOccurrences(of: ".m3u8", with: ".mp4"))])
+            let mp4Duration = try #require(Double(mp4.text.trimmingCharacters(in: .whitespacesAndNewlines)), "\(mp4.text)")
+            #expect(abs(boundary - mp4Duration) <= 0.001, "\(playlist): ends at \(boundary) s, the MP4's video lasts \(mp4Duration) s")
         }
     }
 

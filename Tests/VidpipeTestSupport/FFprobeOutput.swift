@@ -72,8 +72,8 @@ extension CommandLineTool {
 
     /// Frames the ffmpeg libraries decode from the first video stream of `path` (a file or
     /// a playlist), as `ffprobe -count_frames` reports them.
-    public static func videoFrameCount(_ path: String) throws -> Int {
-        let output = try checked("ffprobe", ["-v", "error", "-select_streams", "v:0", "-count_frames", "-show_entries",
+    public static func videoFrameCount(_ path: String, stream: String = "v:0") throws -> Int {
+        let output = try checked("ffprobe", ["-v", "error", "-select_streams", stream, "-count_frames", "-show_entries",
                                              "stream=nb_read_frames", "-of", "csv=p=0", path])
         // A playlist prints its program's stream and the stream itself: the same count twice.
         return output.text.split(separator: "\n").first.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? -1

@@ -3,8 +3,8 @@ import Testing
 import VidpipeTestSupport
 
 /// `vidpipe process` with the HLS stream on a lake on disk: where the stream lands, what the
-/// catalog, the report page and `vidpipe show` say about it, `VIDPIPE_SEGMENT_SECONDS`, and a
-/// segment broken while the job runs.
+/// catalog, the report page and `vidpipe show` say about it, `VIDPIPE_SEGMENT_SECONDS`,
+/// `VIDPIPE_DASH`, and a segment broken while the job runs.
 @Suite struct AdaptiveStreamPipelineTests {
     @Test func theStreamLandsInTheSilverFolderAndEveryReaderLinksIt() throws {
         let lake = try TestLake(environment: ["VIDPIPE_SEGMENT_SECONDS": "2"])
@@ -33,6 +33,44 @@ import VidpipeTestSupport
         let json = try lake.vidpipe(["show", videoID, "--json"])
         let document = try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any]
         #expect((document?["video"] as? [String: Any])?["hls_master_path"] as? String == master)
+
+        // No DASH manifest unless asked for.
+        #expect(!FileManager.default.fileExists(atPath: folder + "/hls/manifest.mpd"))
+        #expect(!page.contains("manifest.mpd") && !shown.text.contains("dash ") && document?["dash_manifest_path"] == nil)
+    }
+
+    @Test func dashOnWritesTheManifestBesideTheMasterAndEveryReaderLinksIt() throws {
+        let lake = try TestLake(environment: ["VIDPIPE_SEGMENT_SECONDS": "2", "VIDPIPE_DASH": "1"])
+        defer { lake.remove() }
+        let clip = lake.incoming + "/clip.mp4"
+        try Clip.good(clip, seconds: 5)
+        let (status, report) = try lake.process([clip])
+        #expect(status == 0, "\(report)")
+        let videoID = try #require(report.jobs.first?.videoId)
+        let manifest = lake.silver + "/" + videoID + "/hls/manifest.mpd"
+
+        let decode = try CommandLineTool.run("ffmpeg", ["-nostdin", "-v", "error", "-i", manifest, "-map", "0", "-f", "null", "-"])
+        #expect(decode.status == 0 && decode.stderr.isEmpty, "decoding \(manifest): \(decode.stderr)")
+        let page = try String(contentsOfFile: lake.silver + "/" + videoID + "/report.html", encoding: .utf8)
+        #expect(page.contains(#"href="hls/manifest.mpd""#), "no link to the DASH manifest in the report page")
+        let shown = try lake.vidpipe(["show", videoID])
+        #expect(shown.status == 0 && shown.text.contains("dash       \(manifest)"), "\(shown.text) \(shown.stderr)")
+        let json = try lake.vidpipe(["show", videoID, "--json"])
+        let document = try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any]
+        #expect(document?["dash_manifest_path"] as? String == manifest)
+    }
+
+    @Test func dashIsRefusedWithoutTheStreamAndForAValueOtherThanZeroOrOne() throws {
+        let lake = try TestLake(environment: [:])
+        defer { lake.remove() }
+        let clip = lake.incoming + "/clip.mp4"
+        try Clip.good(clip)
+        let noStream = try lake.vidpipe(["process", clip], environment: ["VIDPIPE_SEGMENT_SECONDS": "0", "VIDPIPE_DASH": "1"])
+        #expect(noStream.status != 0)
+        #expect(noStream.stderr.contains("VIDPIPE_DASH") && noStream.stderr.contains("VIDPIPE_SEGMENT_SECONDS=0"), "\(noStream.stderr)")
+        let notASwitch = try lake.vidpipe(["process", clip], environment: ["VIDPIPE_DASH": "yes"])
+        #expect(notASwitch.status != 0)
+        #expect(notASwitch.stderr.contains("VIDPIPE_DASH") && notASwitch.stderr.contains("\"yes\" is not 0 or 1"), "\(notASwitch.stderr)")
     }
 
     /// How the test breaks a finished segment under a running job, and what vidpipe must say.

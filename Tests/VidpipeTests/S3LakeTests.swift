@@ -13,7 +13,7 @@ struct S3LakeTests {
         defer { lake.remove() }
         let clip = lake.local.incoming + "/clip.mp4"
         try Clip.good(clip, seconds: 2)
-        let (status, report) = try lake.local.process([clip])
+        let (status, report) = try lake.local.process([clip], environment: ["VIDPIPE_DASH": "1"])
         #expect(status == 0, "\(report)")
         let videoID = try #require(report.jobs.first?.videoId)
 
@@ -65,6 +65,9 @@ struct S3LakeTests {
                 #expect(sizes["lake/silver/\(videoID)/hls/\(line)"] ?? 0 > 0, "segment \(line) of \(playlist) not uploaded")
             }
         }
+        // The DASH manifest travels in the same folder.
+        let manifest = "s3://\(lake.bucket)/lake/silver/\(videoID)/hls/manifest.mpd"
+        #expect(sizes["lake/silver/\(videoID)/hls/manifest.mpd"] ?? 0 > 0, "manifest.mpd not uploaded: \(hls)")
         // The catalog names nothing that is not stored, and nothing is left half-done.
         for path in try lake.catalogPaths() {
             #expect(lake.key(of: path).flatMap { sizes[$0] } != nil, "the catalog names \(path), which is not in the bucket")
@@ -78,6 +81,7 @@ struct S3LakeTests {
         #expect(shown.text.contains("silver     s3://\(lake.bucket)/lake/silver/\(videoID)"), "\(shown.text)")
         #expect(shown.text.contains("s3://\(lake.bucket)/lake/silver/\(videoID)/report.html"), "\(shown.text)")
         #expect(shown.text.contains("hls        \(master)"), "\(shown.text)")
+        #expect(shown.text.contains("dash       \(manifest)"), "\(shown.text)")
     }
 
     /// The media playlist a master playlist line names (a variant's URI line or an `URI=` attribute).

@@ -101,6 +101,7 @@ extension MediaPassResult {
         }
         if var stream = result.stream {
             stream.masterPath = move(stream.masterPath)
+            stream.dashManifestPath = stream.dashManifestPath.map(move)
             result.stream = stream
         }
         if var thumbnails = result.thumbnails {

@@ -141,6 +141,7 @@ final class RenditionLadderEncoder: FrameConsumer {
         // Every rung failed: their own failures say why (a policy refusal, a bad encode), and
         // there is no stream to publish or to check.
         guard !rungs.isEmpty else { return }
-        stream = AdaptiveStreamWriter.write(directory: streamDirectory, segmentSeconds: segmentSeconds, rungs: rungs)
+        stream = AdaptiveStreamWriter.write(directory: streamDirectory, segmentSeconds: segmentSeconds,
+                                             writesDASHManifest: ladder.writesDASHManifest, rungs: rungs)
     }
 }

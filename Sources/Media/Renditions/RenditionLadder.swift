@@ -52,11 +52,15 @@ public struct RenditionLadder: Sendable, Codable, Equatable {
     /// Segment length of the adaptive (HLS/CMAF) stream written beside the MP4s, seconds;
     /// every rung forces an IDR at each multiple of it. nil writes no stream. Default 4.
     public var segmentSeconds: Double?
+    /// Also write a DASH manifest (`manifest.mpd`) over the stream's segments; needs
+    /// ``segmentSeconds``. Default false.
+    public var writesDASHManifest: Bool
 
     public init(rungs: [Rung], preset: String = "veryfast", maxFrameRate: Int = 60, keyframeIntervalSeconds: Double = 2,
-                encoderThreads: Int? = nil, measuresQuality: Bool = true, segmentSeconds: Double? = 4) {
+                encoderThreads: Int? = nil, measuresQuality: Bool = true, segmentSeconds: Double? = 4, writesDASHManifest: Bool = false) {
         self.rungs = rungs
         self.segmentSeconds = segmentSeconds
+        self.writesDASHManifest = writesDASHManifest
         self.preset = preset
         self.maxFrameRate = maxFrameRate
         self.keyframeIntervalSeconds = keyframeIntervalSeconds

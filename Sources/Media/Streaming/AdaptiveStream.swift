@@ -1,7 +1,8 @@
 import Foundation
 
 /// The adaptive stream written beside the renditions: one HLS master playlist over CMAF
-/// tracks, what it declares, and what the check of the written files found.
+/// tracks (and, when asked for, a DASH manifest over the same files), what it declares, and
+/// what the check of the written files found.
 public struct AdaptiveStreamResult: Codable, Sendable, Equatable {
     /// One rung's video track, as the master playlist declares it.
     public struct Variant: Codable, Sendable, Equatable {
@@ -36,6 +37,11 @@ public struct AdaptiveStreamResult: Codable, Sendable, Equatable {
 
     /// Where the master playlist was written.
     public var masterPath: String
+    /// Where the DASH manifest was written (`manifest.mpd` beside the master); nil when none was asked for.
+    public var dashManifestPath: String?
+
+    /// The DASH manifest's file name, in the master playlist's folder.
+    public static let dashManifestName = "manifest.mpd"
     public var segmentSeconds: Double
     public var variants: [Variant]
     public var audio: [AudioTrack]
@@ -46,8 +52,9 @@ public struct AdaptiveStreamResult: Codable, Sendable, Equatable {
 }
 
 /// Writes the master playlist over the tracks the rungs wrote, with every attribute measured
-/// from the files (segment sizes and durations, the codec boxes of the init segments), then
-/// checks the whole stream with ``AdaptiveStreamCheck``.
+/// from the files (segment sizes and durations, the codec boxes of the init segments), and
+/// from the same measurements the DASH manifest when asked for; then checks the whole stream
+/// with ``AdaptiveStreamCheck``.
 enum AdaptiveStreamWriter {
     /// A rung whose encode succeeded.
     struct Rung {
@@ -58,9 +65,10 @@ enum AdaptiveStreamWriter {
     static let masterName = "master.m3u8"
 
     /// `rungs` holds at least one rung.
-    static func write(directory: String, segmentSeconds: Double, rungs: [Rung]) -> AdaptiveStreamResult {
+    static func write(directory: String, segmentSeconds: Double, writesDASHManifest: Bool, rungs: [Rung]) -> AdaptiveStreamResult {
         let masterPath = directory + "/" + masterName
         var result = AdaptiveStreamResult(masterPath: masterPath, segmentSeconds: segmentSeconds, variants: [], audio: [], problems: [])
+        var dash = DASHManifest(segmentSeconds: segmentSeconds, video: [], audio: [])
         do {
             for rung in rungs where rung.plan.writesAudioTrack {
                 let name = rung.plan.audioTrackName
@@ -73,6 +81,7 @@ enum AdaptiveStreamWriter {
                 result.audio.append(AdaptiveStreamResult.AudioTrack(
                     group: "aac-\(rung.plan.audioBitRate / 1000)k", name: "AAC \(rung.plan.audioBitRate / 1000) kb/s", playlist: name + ".m3u8", codecs: codecs,
                     peakBitRate: track.peakBitRate, averageBitRate: track.averageBitRate, channels: rung.plan.audioChannels))
+                dash.audio.append(DASHManifest.Representation(id: name, codecs: codecs, kind: .audio(channels: rung.plan.audioChannels), track: track))
             }
             for rung in rungs {
                 let track = try TrackMeasurement(directory: directory, name: rung.plan.name)
@@ -81,20 +90,33 @@ enum AdaptiveStreamWriter {
                 }
                 // The audio at this rung's bit rate, else any (its own rung may have failed).
                 let audio = result.audio.first { $0.group == "aac-\(rung.plan.audioBitRate / 1000)k" } ?? result.audio.first
+                let frameRate = track.durationSeconds > 0 ? Double(rung.videoPackets) / track.durationSeconds : 0
                 result.variants.append(AdaptiveStreamResult.Variant(
                     name: rung.plan.name, playlist: rung.plan.name + ".m3u8", width: rung.plan.width, height: rung.plan.height,
                     peakBitRate: track.peakBitRate + (audio?.peakBitRate ?? 0),
                     averageBitRate: track.averageBitRate + (audio?.averageBitRate ?? 0),
                     codecs: ([videoCodecs] + (audio.map { [$0.codecs] } ?? [])).joined(separator: ","),
-                    frameRate: track.durationSeconds > 0 ? Double(rung.videoPackets) / track.durationSeconds : 0,
-                    audioGroup: audio?.group))
+                    frameRate: frameRate, audioGroup: audio?.group))
+                dash.video.append(DASHManifest.Representation(
+                    id: rung.plan.name, codecs: videoCodecs,
+                    kind: .video(width: rung.plan.width, height: rung.plan.height, frameRate: frameRate), track: track))
             }
             try masterPlaylist(result).write(toFile: masterPath, atomically: true, encoding: .utf8)
         } catch {
             result.problems.append("cannot write the master playlist \(masterPath): \(error)")
             return result
         }
-        result.problems = AdaptiveStreamCheck.problems(masterPath: masterPath)
+        if writesDASHManifest {
+            let path = directory + "/" + AdaptiveStreamResult.dashManifestName
+            do {
+                try dash.xml().write(toFile: path, atomically: true, encoding: .utf8)
+                result.dashManifestPath = path
+            } catch {
+                result.problems.append("cannot write the DASH manifest \(path): \(error)")
+                return result
+            }
+        }
+        result.problems = AdaptiveStreamCheck.problems(masterPath: masterPath, dashManifestPath: result.dashManifestPath)
         return result
     }
 
@@ -124,7 +146,14 @@ struct StreamWriteFailure: Error, CustomStringConvertible {
 
 /// Bit rates of one track, from its media playlist and the sizes of its segment files.
 struct TrackMeasurement {
+    let playlist: MediaPlaylist
     let initSegment: [UInt8]
+    /// Ticks per second of the track's timestamps (its `mdhd`).
+    let timescale: Int
+    /// When the first segment's first sample is shown, in ``timescale`` ticks (B-frames put it
+    /// after the decode time the fragment starts at); nil when its header cannot be read
+    /// (only the DASH manifest needs it).
+    let startTicks: Int?
     let durationSeconds: Double
     let averageBitRate: Int
     let peakBitRate: Int
@@ -135,6 +164,15 @@ struct TrackMeasurement {
             throw StreamWriteFailure("\(name).m3u8 names no readable init segment")
         }
         initSegment = Array(initData)
+        guard let timescale = InitSegmentBoxes.mediaTimescale(initSegment) else {
+            throw StreamWriteFailure("cannot read the timescale (mdhd) of \(initURI)")
+        }
+        self.playlist = playlist
+        self.timescale = timescale
+        // A fragment's header (a few kB; 16 bytes a sample) comes before its samples.
+        startTicks = playlist.segments.first
+            .flatMap { try? ReadOnlyFile(path: directory + "/" + $0.uri).read(at: 0, count: 1 << 20) }
+            .flatMap(InitSegmentBoxes.firstPresentationTicks)
         var sizes: [Int64] = []
         for segment in playlist.segments {
             // Gone since the muxer wrote it: say so as the check would, not as a Foundation error.

@@ -6,7 +6,7 @@ enum CodecStrings {
     /// `avc1.PPCCLL` from the `avcC` box: profile_idc, constraint flags, level_idc as written
     /// in the SPS the encoder produced.
     static func avc(initSegment bytes: [UInt8]) -> String? {
-        guard let body = boxBody("avcC", in: bytes), body.count >= 4, body[body.startIndex] == 1 else { return nil }
+        guard let body = InitSegmentBoxes.body("avcC", in: bytes), body.count >= 4, body[body.startIndex] == 1 else { return nil }
         let fields = body[(body.startIndex + 1)..<(body.startIndex + 4)]
         return "avc1." + fields.map { String(format: "%02x", $0) }.joined()
     }
@@ -14,7 +14,7 @@ enum CodecStrings {
     /// `mp4a.OO.A` from the `esds` box: the object type indication (0x40: MPEG-4 audio) and
     /// the audio object type of the AudioSpecificConfig (2: AAC-LC).
     static func mp4a(initSegment bytes: [UInt8]) -> String? {
-        guard let body = boxBody("esds", in: bytes), body.count > 4 else { return nil }
+        guard let body = InitSegmentBoxes.body("esds", in: bytes), body.count > 4 else { return nil }
         var reader = DescriptorReader(bytes: Array(body.dropFirst(4)))  // version and flags
         guard reader.enter(tag: 0x03) else { return nil }
         reader.skip(2)  // ES_ID
@@ -27,20 +27,6 @@ enum CodecStrings {
         guard reader.enter(tag: 0x05), let first = reader.byte() else { return nil }
         let audioObjectType = first >> 3
         return String(format: "mp4a.%02x.%d", objectType, audioObjectType)
-    }
-
-    /// The bytes after the header of the first box of `type` (found by its four-character
-    /// code: init segments are small and these codes appear nowhere else in them).
-    private static func boxBody(_ type: String, in bytes: [UInt8]) -> ArraySlice<UInt8>? {
-        let code = Array(type.utf8)
-        guard bytes.count >= 8 else { return nil }
-        for start in 4...(bytes.count - 4) where bytes[start..<(start + 4)].elementsEqual(code) {
-            let size = bytes[(start - 4)..<start].reduce(0) { $0 << 8 | Int($1) }
-            let end = start - 4 + size
-            guard size >= 8, end <= bytes.count else { return nil }
-            return bytes[(start + 4)..<end]
-        }
-        return nil
     }
 
     /// MPEG-4 descriptors (ISO/IEC 14496-1): a tag byte, a length of 1-4 bytes of 7 bits each.

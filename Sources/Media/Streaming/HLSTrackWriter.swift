@@ -17,6 +17,10 @@ final class HLSTrackWriter {
     private var headerWritten = false
     private var finished = false
 
+    /// The media segments' file names, a `printf` pattern of the segment number (from 0);
+    /// the DASH manifest's `SegmentTemplate` names the same files.
+    static func segmentNamePattern(track name: String) -> String { name + "_%05d.m4s" }
+
     /// Files go to `directory/NAME.m3u8`, `NAME_init.mp4`, `NAME_%05d.m4s`.
     init(directory: String, name: String, segmentSeconds: Double) throws(RenditionFailure) {
         self.segmentSeconds = segmentSeconds
@@ -48,7 +52,7 @@ final class HLSTrackWriter {
         // Every segment starts with an IDR (video) or is all key packets (AAC).
         av_dict_set(&options, "hls_flags", "independent_segments", 0)
         av_dict_set(&options, "hls_fmp4_init_filename", name + "_init.mp4", 0)
-        av_dict_set(&options, "hls_segment_filename", directory + "/" + name + "_%05d.m4s", 0)
+        av_dict_set(&options, "hls_segment_filename", directory + "/" + Self.segmentNamePattern(track: name), 0)
         try RenditionFailure.check(avformat_write_header(context, &options), "cannot start the HLS playlist \(playlistPath)")
         headerWritten = true
     }

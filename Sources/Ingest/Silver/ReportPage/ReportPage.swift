@@ -177,15 +177,20 @@ struct ReportPage {
         """
     }
 
-    /// The HLS master playlist, linked relative to the page (both live in the silver folder).
+    /// The HLS master playlist (and the DASH manifest, when written), linked relative to the
+    /// page (all live in the silver folder).
     private var streamLink: String {
         guard let stream = silver.stream else { return "" }
         let e = DisplayText.html
-        let relative = (((stream.masterPath as NSString).deletingLastPathComponent as NSString).lastPathComponent as NSString)
-            .appendingPathComponent((stream.masterPath as NSString).lastPathComponent)
+        func relative(_ path: String) -> String {
+            (((path as NSString).deletingLastPathComponent as NSString).lastPathComponent as NSString)
+                .appendingPathComponent((path as NSString).lastPathComponent)
+        }
+        let master = relative(stream.masterPath)
+        let dash = stream.dashManifestPath.map { " · DASH: <a href=\"\(e(relative($0)))\">\(e(relative($0)))</a>" } ?? ""
         let variants = stream.variants.map { "\($0.name) \($0.peakBitRate / 1000) kb/s peak" }.joined(separator: ", ")
         return "<p id=\"hls\">Adaptive stream (HLS, CMAF segments of \(String(format: "%g", stream.segmentSeconds)) s): "
-            + "<a href=\"\(e(relative))\">\(e(relative))</a> (\(e(variants)))</p>"
+            + "<a href=\"\(e(master))\">\(e(master))</a> (\(e(variants)))\(dash)</p>"
     }
 
     static func bytes(_ count: Int64) -> String {
