@@ -72,7 +72,7 @@ struct ObjectStoreLake: LakeStore {
             sidecarLocation = location
         }
         // Side by side: nothing names these objects until gold's commit.
-        try await lakeCall { () async throws(S3Error) in try await client.upload(uploads) }
+        _ = try await lakeCall { () async throws(S3Error) in try await client.upload(uploads) }
         return StagedObject(sourcePath: source.description, probePath: probe.description, sidecarPath: sidecarLocation?.description,
                             linked: staged.linked, localSourcePath: staged.sourcePath)
     }
