@@ -27,6 +27,7 @@ enum AdaptiveStreamBenchmark {
         }
         _ = try await MediaPass.run(path: source, plan: plain)
 
+        let loadBefore = Measurement.loadAverage()
         var table = TimingTable()
         for round in 0..<repetitions {
             // Alternate which goes first, so a drift in the machine's load hits both alike.
@@ -38,12 +39,14 @@ enum AdaptiveStreamBenchmark {
         }
         let master = try String(contentsOfFile: stream.masterPath, encoding: .utf8)
         return ([
-            "adaptive stream benchmark: \(source), \(String(format: "%g", segmentSeconds)) s segments, median of \(repetitions) rounds",
+            "adaptive stream benchmark: \(source) (\(warmUp.decode.videoFramesDecoded) video frames), \(String(format: "%g", segmentSeconds)) s segments, "
+                + "median of \(repetitions) rounds; load average \(loadBefore) before, \(Measurement.loadAverage()) after",
             "  ours: " + stream.variants.map { "\($0.name) \($0.codecs) \($0.peakBitRate / 1000)/\($0.averageBitRate / 1000) kb/s peak/avg" }
                 .joined(separator: ", "),
             table.line(withoutStream, against: withoutStream),
             table.line(withStream, against: withoutStream),
             table.goal("with HLS / without", withStream, over: withoutStream, atMost: 1.05),
+        ] + table.rounds(withStream, against: [withoutStream]) + [
             "  master playlist:",
         ] + master.split(separator: "\n").map { "    " + $0 }).joined(separator: "\n")
     }

@@ -1,8 +1,9 @@
 import Foundation
 import Media
 
-/// The whole silver job (QC, enrichment, thumbnails, default ladder from one decode)
-/// against two ffmpeg baselines measured in the same run on the same clip:
+/// The whole silver job (QC, enrichment, thumbnails, default ladder from one decode, and
+/// the ladder's HLS stream, on by default) against two ffmpeg baselines measured in the same
+/// run on the same clip (neither writes a stream):
 ///
 /// - the best single ffmpeg command doing the same QC filters and encodes from one decode
 ///   (`-filter_complex` with `split`/`asplit`), goal ≤ 1.15×; its QC is the QC benchmark's
@@ -39,6 +40,7 @@ enum FullSilverBenchmark {
         let probe = try MediaProbe.probe(path: source)
         let baselines = commands(source: source, probe: probe, renditions: warmUp.renditions, directory: scratch)
 
+        let loadBefore = Measurement.loadAverage()
         var table = TimingTable()
         for _ in 0..<repetitions {
             table.add(silver, try await Measurement.inProcess { _ = try await MediaPass.run(path: source, plan: plan) })
@@ -47,11 +49,12 @@ enum FullSilverBenchmark {
         }
 
         var lines = [
-            "full silver benchmark: \(source), median of \(repetitions) rounds",
+            "full silver benchmark: \(source), median of \(repetitions) rounds; load average \(loadBefore) before, \(Measurement.loadAverage()) after",
             "  ours: \(warmUp.decode.videoFramesDecoded) video frames, QC findings \(warmUp.qc.findings.map(\.kind.rawValue)), "
                 + "\(warmUp.enrichment?.sceneCuts.count ?? 0) scene cuts, thumbnails \(warmUp.thumbnails == nil ? "none" : "poster + sprite + storyboard"), "
                 + "renditions " + warmUp.renditions.map { String(format: "%@ %dx%d PSNR %.2f dB SSIM %.4f", $0.name, $0.width, $0.height, $0.psnr ?? .nan, $0.ssim ?? .nan) }
-                .joined(separator: ", "),
+                .joined(separator: ", ")
+                + ", HLS stream " + (warmUp.stream.map { String(format: "%g s segments%@", $0.segmentSeconds, $0.verified ? "" : " (NOT verified)") } ?? "none"),
             table.line(silver, against: singleCommand),
             table.line(singleCommand, against: singleCommand),
             table.line(separateRuns, against: singleCommand),
@@ -59,7 +62,7 @@ enum FullSilverBenchmark {
             table.goal("full silver / separate runs        ", silver, over: separateRuns, atMost: 0.75),
             String(format: "  single command / separate runs     : wall %.3f×, CPU %.3f× (the issue measured 0.69× wall)",
                    table.medianWall(singleCommand) / table.medianWall(separateRuns), table.medianCPU(singleCommand) / table.medianCPU(separateRuns)),
-        ]
+        ] + table.rounds(silver, against: [singleCommand, separateRuns])
 
         let jobPeak = try peakResidentKilobytes(source: source, directory: scratch)
         lines.append(String(format: "  peak RSS of one full silver job (child process, VmHWM): %.0f MB (goal < 600 MB: %@)",

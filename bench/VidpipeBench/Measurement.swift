@@ -29,6 +29,34 @@ struct TimingTable {
                       wall, baseWall > 0 ? wall / baseWall : .infinity, cpu, baseCPU > 0 ? cpu / baseCPU : .infinity)
     }
 
+    /// One line per round: every contender's wall and CPU time in that round and `name`'s
+    /// ratios against each of `baselines` in the same round; then the median of those
+    /// per-round ratios. Under a load that drifts between rounds, a ratio taken within a round
+    /// compares runs that met the same neighbours; the ratio of medians may pair runs that didn't.
+    func rounds(_ name: String, against baselines: [String]) -> [String] {
+        let count = names.map { timings[$0, default: []].count }.min() ?? 0
+        func ratio(_ baseline: String, _ round: Int) -> Timing {
+            let ours = timings[name]![round], base = timings[baseline]![round]
+            return Timing(wall: ours.wall / base.wall, cpu: ours.cpu / base.cpu)
+        }
+        let perRound = (0..<count).map { round in
+            let times = names.map { contender in
+                let timing = timings[contender]![round]
+                return String(format: "%@ %.2f s (CPU %.2f s)", contender, timing.wall, timing.cpu)
+            }
+            let ratios = baselines.map { baseline in
+                String(format: "/ %@: wall %.3f×, CPU %.3f×", baseline, ratio(baseline, round).wall, ratio(baseline, round).cpu)
+            }
+            return "  round \(round + 1): " + times.joined(separator: ", ") + "; " + ratios.joined(separator: "; ")
+        }
+        let medians = baselines.map { baseline in
+            let ratios = (0..<count).map { ratio(baseline, $0) }
+            return String(format: "  %@ / %@, median of the rounds' ratios: wall %.3f×, CPU %.3f×", name, baseline,
+                          Measurement.median(ratios.map(\.wall)), Measurement.median(ratios.map(\.cpu)))
+        }
+        return perRound + medians
+    }
+
     /// A ratio against its goal, wall and CPU, with a verdict on each.
     func goal(_ label: String, _ name: String, over baseline: String, atMost goal: Double) -> String {
         let wall = medianWall(name) / medianWall(baseline)
@@ -50,6 +78,13 @@ enum Measurement {
         let sorted = values.sorted()
         let mid = sorted.count / 2
         return sorted.count.isMultiple(of: 2) ? (sorted[mid - 1] + sorted[mid]) / 2 : sorted[mid]
+    }
+
+    /// The 1, 5 and 15 minute load averages (`/proc/loadavg`), to print beside timings taken
+    /// on a shared machine.
+    static func loadAverage() -> String {
+        let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
+        return text.split(separator: " ").prefix(3).joined(separator: " ")
     }
 
     /// User + system CPU seconds of this process (every thread), or of its waited-for children.
