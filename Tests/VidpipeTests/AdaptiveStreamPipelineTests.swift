@@ -112,6 +112,7 @@ import VidpipeTestSupport
         let outcome = try #require(try JSONDecoder.snakeCase.decode(ProcessReport.self, from: job.output).jobs.first)
         #expect(outcome.state == "rejected" && outcome.errorCode == "stream_output_invalid", "\(outcome)")
         #expect(outcome.message?.contains("segment 240p_00000.m4s of 240p.m3u8 \(fault.expected)") == true, "\(outcome.message ?? "no message")")
+        #expect(outcome.message?.contains(lake.staging) == false, "names a folder removed with the job: \(outcome.message ?? "")")
         #expect(outcome.hlsMasterPath == nil)
         // The catalog has the job, failed for that reason, and no video: no row names the stream.
         #expect(try lake.query("SELECT state, error_code FROM jobs") == [["state": .string("rejected"), "error_code": .string("stream_output_invalid")]])

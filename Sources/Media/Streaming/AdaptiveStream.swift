@@ -103,7 +103,8 @@ enum AdaptiveStreamWriter {
             }
             try masterPlaylist(result).write(toFile: masterPath, atomically: true, encoding: .utf8)
         } catch {
-            result.problems.append("cannot write the master playlist \(masterPath): \(error)")
+            // Named by file: the folder is the job's staging, gone once the job ends.
+            result.problems.append("cannot write the master playlist \((masterPath as NSString).lastPathComponent): \(error)")
             return result
         }
         if writesDASHManifest {
@@ -112,7 +113,7 @@ enum AdaptiveStreamWriter {
                 try dash.xml().write(toFile: path, atomically: true, encoding: .utf8)
                 result.dashManifestPath = path
             } catch {
-                result.problems.append("cannot write the DASH manifest \(path): \(error)")
+                result.problems.append("cannot write the DASH manifest \(AdaptiveStreamResult.dashManifestName): \(error)")
                 return result
             }
         }
