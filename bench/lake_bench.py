@@ -2,26 +2,12 @@
 with a local lake and with an s3:// lake, alternating which goes first each round. Reads the
 job logs of every run to show where the time goes: the summed duration of each task, so
 the tasks that talk to the store stand out against the same tasks on disk."""
-import argparse, collections, glob, json, os, shutil, statistics, subprocess, time, uuid
+import argparse, collections, glob, json, os, shutil, statistics, subprocess, sys, time, uuid
 
-CLIPS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "clips")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "lib"))
+from clip_copies import distinct_clips  # noqa: E402
 
 
-def make_clips(folder, count):
-    os.makedirs(folder, exist_ok=True)
-    base = os.path.join(folder, "base.mp4")
-    subprocess.run([CLIPS, "demo-h264-aac", base, "4", "640x360"], check=True, capture_output=True)
-    data = open(base, "rb").read()
-    os.remove(base)
-    paths = []
-    for index in range(count):
-        # Distinct content hashes without another encode: a free atom after the last box.
-        path = os.path.join(folder, f"clip-{index:03d}.mp4")
-        tag = f"vidpipe-lake-bench-{index}".encode()
-        with open(path, "wb") as out:
-            out.write(data + (8 + len(tag)).to_bytes(4, "big") + b"free" + tag)
-        paths.append(path)
-    return paths
 
 
 def run(vidpipe, clips, work, env):
@@ -61,7 +47,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     store = dict(pair.split("=", 1) for pair in args.store.split())
-    clips = make_clips(os.path.join(args.work, "clips"), args.clips)
+    clips = distinct_clips(os.path.join(args.work, "clips"), args.clips, ["demo-h264-aac", "4", "640x360"], "vidpipe-lake-bench")
     size = sum(os.path.getsize(path) for path in clips)
     print(f"{len(clips)} clips of 640x360, 4 s, H.264 + AAC ({size / 2**20:.1f} MiB in all), default ladder; {args.rounds} rounds")
     base = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "VIDPIPE_", "PG_", "SMTP_", "KAFKA_"))}

@@ -1,6 +1,6 @@
 """Drives bench/service: starts `vidpipe run`, produces with confluent-kafka, reads the job
 logs (job.started, millisecond timestamps) and the PostgreSQL catalog (task_runs)."""
-import argparse, datetime, glob, json, os, shutil, signal, statistics, subprocess, time, uuid
+import argparse, datetime, glob, json, os, shutil, signal, statistics, subprocess, sys, time, uuid
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -11,26 +11,11 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-# The clip recipes are shared with the demo, bench/run and the tests.
-CLIPS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "clips")
+# Many distinct clips from one encode, as the soak makes them.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "lib"))
+from clip_copies import distinct_clips  # noqa: E402
 
 
-def make_clips(folder, count):
-    os.makedirs(folder, exist_ok=True)
-    base = os.path.join(folder, "base.mp4")
-    # 320x240, 1 s, H.264 + AAC, moov at the end: the same bytes as before the recipe moved.
-    subprocess.run([CLIPS, "good-moov-end", base, "1"], check=True)
-    data = open(base, "rb").read()
-    os.remove(base)
-    paths = []
-    for index in range(count):
-        # Distinct bytes (so distinct content hashes) without another encode: a free atom at the end.
-        path = os.path.join(folder, f"clip-{index:04d}.mp4")
-        tag = f"vidpipe-bench-{index}".encode()
-        with open(path, "wb") as out:
-            out.write(data + (8 + len(tag)).to_bytes(4, "big") + b"free" + tag)
-        paths.append(path)
-    return paths
 
 
 def database(pg_uri):
@@ -77,7 +62,8 @@ def main():
     # sent again would be a cheap duplicate there, and the comparison would not be fair.
     latency_runs = 40
     # Each throughput round has new clips too, for the same reason.
-    clips = make_clips(incoming, args.clips * args.rounds + latency_runs + 1)
+    # 320x240, 1 s, H.264 + AAC, moov at the end.
+    clips = distinct_clips(incoming, args.clips * args.rounds + latency_runs + 1, ["good-moov-end", "1"], "vidpipe-bench")
     warmup, latency_clips, clips = clips[0], clips[1:latency_runs + 1], clips[latency_runs + 1:]
     rounds = [clips[r * args.clips:(r + 1) * args.clips] for r in range(args.rounds)]
     suffix = uuid.uuid4().hex[:8]

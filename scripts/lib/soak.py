@@ -4,6 +4,8 @@ outside that every request was done exactly once and that the daemon's memory an
 files stay bounded. Prints the figures; exits 1 when a check fails."""
 import argparse, collections, email, glob, json, os, random, shutil, signal, sqlite3, subprocess, threading, time, urllib.parse, uuid
 
+from clip_copies import tagged_copy
+
 CLIPS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "clips")
 
 # Bad requests, cycled through: what is sent, and the code the catalog must record (None:
@@ -36,13 +38,6 @@ class Request:
             return json.dumps({"schema_version": 1, "request_id": self.id, "submitted_at": "2026-01-01T00:00:00Z"}).encode()
         return json.dumps({"schema_version": 1, "request_id": self.id, "path": self.path,
                            "submitted_at": "2026-01-01T00:00:00Z"}).encode()
-
-
-def tagged_copy(data, path, tag):
-    """Distinct bytes (so distinct content hashes) without another encode: a free atom at the end."""
-    tag = tag.encode()
-    with open(path, "wb") as out:
-        out.write(data + (8 + len(tag)).to_bytes(4, "big") + b"free" + tag)
 
 
 def make_requests(work, count):
